@@ -1,0 +1,260 @@
+"""The ``eddsa-rdfc-2022`` Data Integrity cryptosuite (W3C vc-di-eddsa).
+
+Signing: the proof configuration (the proof without ``proofValue``, carrying
+the document's ``@context``) and the document without its proof are each
+canonicalised with RDFC-1.0 and hashed with SHA-256; the Ed25519 signature
+covers ``proofConfigHash || documentHash`` and is written as base58btc
+multibase in ``proofValue``.  Verification recomputes the same bytes and never
+raises for a bad input: it answers a :class:`ProofCheck` saying why it failed.
+
+Key lookup is the caller's business (see :mod:`competency.passport.did` and
+:mod:`competency.passport.verification`); this module only needs the key.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from competency.passport.canonical import CanonicalizationError, UndefinedTermError, canonicalize
+from competency.passport.contexts import UnknownContextError
+from competency.passport.multikey import MultikeyError, decode_base58btc, encode_base58btc
+
+PROOF_TYPE = "DataIntegrityProof"
+CRYPTOSUITE = "eddsa-rdfc-2022"
+ASSERTION_METHOD = "assertionMethod"
+
+
+class ProofFailure(StrEnum):
+    malformed_proof = "malformed_proof"
+    unsupported_cryptosuite = "unsupported_cryptosuite"
+    unknown_context = "unknown_context"
+    undefined_term = "undefined_term"
+    invalid_document = "invalid_document"
+    signature_mismatch = "signature_mismatch"
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    """The answer of :func:`verify_proof`; ``reason`` is written for a person."""
+
+    is_valid: bool
+    reason: str
+    failure: ProofFailure | None = None
+    verification_method: str | None = None
+
+
+@dataclass(frozen=True)
+class HashData:
+    """Every intermediate value of the cryptosuite's hashing step."""
+
+    canonical_document: str
+    document_hash: bytes
+    canonical_proof_config: str
+    proof_config_hash: bytes
+
+    @property
+    def combined(self) -> bytes:
+        return self.proof_config_hash + self.document_hash
+
+
+class ProofError(Exception):
+    """A proof is missing or malformed; carries the :class:`ProofFailure` kind."""
+
+    def __init__(self, failure: ProofFailure, message: str) -> None:
+        self.failure = failure
+        super().__init__(message)
+
+
+def format_created(moment: datetime) -> str:
+    """``created`` as an XML Schema dateTime in UTC with seconds precision."""
+    if moment.tzinfo is None:
+        raise ValueError("Proof times must be timezone-aware.")
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def proof_configuration(
+    document: dict[str, Any],
+    *,
+    verification_method: str,
+    created: datetime | str,
+    proof_purpose: str = ASSERTION_METHOD,
+) -> dict[str, Any]:
+    """The proof configuration to sign: the future proof minus ``proofValue``, with the document's context."""
+    if "@context" not in document:
+        raise ProofError(ProofFailure.invalid_document, "The document has no @context.")
+    return {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": created if isinstance(created, str) else format_created(created),
+        "verificationMethod": verification_method,
+        "proofPurpose": proof_purpose,
+        "@context": copy.deepcopy(document["@context"]),
+    }
+
+
+def hash_data(
+    unsecured_document: dict[str, Any], proof_config: dict[str, Any], *, allow_issuer_dependent: bool = True
+) -> HashData:
+    """Canonicalise and hash the document and the proof configuration.
+
+    :raises UnknownContextError, UndefinedTermError, CanonicalizationError:
+        from :func:`competency.passport.canonical.canonicalize`.
+    """
+    canonical_document = canonicalize(unsecured_document, allow_issuer_dependent=allow_issuer_dependent)
+    canonical_proof_config = canonicalize(proof_config, allow_issuer_dependent=False)
+    return HashData(
+        canonical_document=canonical_document,
+        document_hash=hashlib.sha256(canonical_document.encode("utf-8")).digest(),
+        canonical_proof_config=canonical_proof_config,
+        proof_config_hash=hashlib.sha256(canonical_proof_config.encode("utf-8")).digest(),
+    )
+
+
+def create_proof(
+    document: dict[str, Any],
+    private_key: Ed25519PrivateKey,
+    *,
+    verification_method: str,
+    created: datetime | str | None = None,
+    proof_purpose: str = ASSERTION_METHOD,
+) -> dict[str, Any]:
+    """A copy of ``document`` secured with an ``eddsa-rdfc-2022`` proof.
+
+    The document must use only terms its contexts define (the VC 2.0 catch-all
+    vocabulary is refused too), so that everything it says is signed.
+
+    :raises UnknownContextError, UndefinedTermError, CanonicalizationError:
+        the document cannot be signed as it stands.
+    """
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    config = proof_configuration(
+        unsecured,
+        verification_method=verification_method,
+        created=created or datetime.now(UTC),
+        proof_purpose=proof_purpose,
+    )
+    hashes = hash_data(unsecured, config, allow_issuer_dependent=False)
+    proof = {key: value for key, value in config.items() if key != "@context"}
+    proof["proofValue"] = encode_base58btc(private_key.sign(hashes.combined))
+    secured = copy.deepcopy(unsecured)
+    secured["proof"] = proof
+    return secured
+
+
+def read_proof(secured_document: Any) -> dict[str, Any]:
+    """The document's single ``eddsa-rdfc-2022`` proof, checked for shape.
+
+    :raises ProofError: no proof, several proofs, another proof type or
+        cryptosuite, or a missing or malformed field.
+    """
+    if not isinstance(secured_document, dict):
+        raise ProofError(ProofFailure.invalid_document, "The credential is not a JSON object.")
+    proof = secured_document.get("proof")
+    if proof is None:
+        raise ProofError(ProofFailure.malformed_proof, "The credential carries no signature (proof).")
+    if isinstance(proof, list):
+        if len(proof) != 1:
+            raise ProofError(
+                ProofFailure.malformed_proof, "The credential carries several proofs; only one is supported."
+            )
+        proof = proof[0]
+    if not isinstance(proof, dict):
+        raise ProofError(ProofFailure.malformed_proof, "The credential's proof is not a JSON object.")
+    if proof.get("type") != PROOF_TYPE:
+        raise ProofError(
+            ProofFailure.unsupported_cryptosuite,
+            f"The proof type {proof.get('type')!r} is not supported (expected {PROOF_TYPE}).",
+        )
+    if proof.get("cryptosuite") != CRYPTOSUITE:
+        raise ProofError(
+            ProofFailure.unsupported_cryptosuite,
+            f"The cryptosuite {proof.get('cryptosuite')!r} is not supported (expected {CRYPTOSUITE}).",
+        )
+    for field in ("verificationMethod", "proofPurpose", "proofValue"):
+        if not isinstance(proof.get(field), str) or not proof[field]:
+            raise ProofError(ProofFailure.malformed_proof, f"The proof has no valid {field}.")
+    if "created" in proof and not _is_datetime(proof["created"]):
+        raise ProofError(ProofFailure.malformed_proof, "The proof's creation time is not a valid date and time.")
+    return proof
+
+
+def _is_datetime(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _context_list(context: Any) -> list[Any]:
+    return context if isinstance(context, list) else [context]
+
+
+def verify_proof(
+    secured_document: Any,
+    public_key: Ed25519PublicKey,
+    *,
+    expected_proof_purpose: str = ASSERTION_METHOD,
+) -> ProofCheck:
+    """Check the document's ``eddsa-rdfc-2022`` proof against ``public_key``.
+
+    Never raises for a tampered or malformed input; the answer says why.
+    Whether ``public_key`` really belongs to ``proof.verificationMethod`` is
+    for the caller to establish before calling.
+    """
+    try:
+        proof = read_proof(secured_document)
+    except ProofError as error:
+        return ProofCheck(False, str(error), error.failure)
+    method = proof["verificationMethod"]
+
+    def fail(failure: ProofFailure, reason: str) -> ProofCheck:
+        return ProofCheck(False, reason, failure, method)
+
+    if proof["proofPurpose"] != expected_proof_purpose:
+        return fail(
+            ProofFailure.malformed_proof,
+            f"The proof was made for {proof['proofPurpose']!r}, not for {expected_proof_purpose!r}.",
+        )
+    unsecured = {key: value for key, value in secured_document.items() if key != "proof"}
+    if "@context" not in unsecured:
+        return fail(ProofFailure.invalid_document, "The credential has no @context.")
+    config = {key: value for key, value in proof.items() if key != "proofValue"}
+    if "@context" in config:
+        document_context = _context_list(unsecured["@context"])
+        proof_context = _context_list(config["@context"])
+        if document_context[: len(proof_context)] != proof_context:
+            return fail(ProofFailure.malformed_proof, "The proof's @context does not match the credential's.")
+    config["@context"] = unsecured["@context"]
+    try:
+        signature = decode_base58btc(proof["proofValue"])
+    except MultikeyError:
+        return fail(ProofFailure.malformed_proof, "The signature value is not valid base58btc multibase.")
+    if len(signature) != 64:
+        return fail(ProofFailure.malformed_proof, "The signature value has the wrong length for Ed25519.")
+    try:
+        hashes = hash_data(unsecured, config)
+    except UnknownContextError as error:
+        return fail(ProofFailure.unknown_context, str(error))
+    except UndefinedTermError as error:
+        return fail(ProofFailure.undefined_term, str(error))
+    except CanonicalizationError as error:
+        return fail(ProofFailure.invalid_document, str(error))
+    try:
+        public_key.verify(signature, hashes.combined)
+    except InvalidSignature:
+        return fail(
+            ProofFailure.signature_mismatch,
+            "The signature does not match: the credential was changed after it was issued, "
+            "or it was not signed with this key.",
+        )
+    return ProofCheck(True, "The signature matches the issuer's key.", None, method)
