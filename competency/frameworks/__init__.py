@@ -1,0 +1,1 @@
+"""Capability frameworks: shipped YAML data, validation, versions, CASE and Moodle exchange."""
