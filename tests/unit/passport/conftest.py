@@ -1,0 +1,7 @@
+import pytest
+from passport_issuer import Installation
+
+
+@pytest.fixture
+def installation() -> Installation:
+    return Installation()
