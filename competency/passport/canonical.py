@@ -110,7 +110,7 @@ def expand_safely(document: dict[str, Any], *, allow_issuer_dependent: bool = Tr
     try:
         expanded = jsonld.expand(
             document,
-            {"documentLoader": document_loader, "base": ""},
+            {"documentLoader": document_loader, "base": None},
             on_property_dropped=dropped.append,
         )
     except UnknownContextError:
