@@ -28,6 +28,8 @@ NAME_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 CAPABILITY_CODE_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 ITEM_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 SCHEME_TYPES = ("pay_band", "grade", "role_title")
+# Levels' ``career_framework_level`` refers to an item of this external framework.
+CAREER_FRAMEWORK_SLUG = "nhs-career-framework"
 
 
 def _suggest(value: str, options: list[str]) -> str:
@@ -167,6 +169,10 @@ def link_framework(doc: LoadedDocument, context: LoadContext, report: Report) ->
     for other in context.of_kind("framework"):
         if other is not doc and other.spec.slug == spec.slug and other.spec.version == spec.version and (other.source, other.line) < (doc.source, doc.line):
             report.error(doc.source, doc.line, f"framework '{spec.slug}' version {spec.version} is also defined in {other.source}:{other.line}")
+    career = context.find("external_framework", CAREER_FRAMEWORK_SLUG)
+    for level in spec.levels:
+        if level.career_framework_level is not None and career is not None and career.spec.item(str(level.career_framework_level)) is None:
+            report.error(doc.source, doc.line, f"level {level.code}: there is no NHS Career Framework level {level.career_framework_level}")
     for capability in spec.capabilities:
         for external_slug, item_code in capability.mappings:
             line = spec.mapping_lines.get((capability.code, external_slug, item_code), spec.capability_lines.get(capability.code, doc.line))

@@ -85,7 +85,7 @@ class TestShippedData:
     def test_external_frameworks_have_the_published_item_counts(self):
         result = load_path(SHIPPED)
         sizes = {spec.slug: len(spec.items) for spec in result.specs("external_framework")}
-        assert sizes == {"care-certificate": 15, "social-work-pcf": 9, "ahp-support-worker": 5}
+        assert sizes == {"care-certificate": 15, "social-work-pcf": 9, "ahp-support-worker": 5, "nhs-career-framework": 9}
 
 
 class TestErrorsNameFileAndLine:

@@ -1,0 +1,1 @@
+FLASK_APP=competency:create_app

@@ -1,0 +1,57 @@
+# competency: two commands on a fresh Debian machine.
+#   make run    install what is missing, migrate, seed demo data, start web + worker on http://127.0.0.1:5000
+#   make test   install what is missing (plus PostgreSQL, Redis, Chromium), run the whole suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+export FLASK_APP := competency:create_app
+
+RUN_DEBS := python3-venv nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core
+TEST_DEBS := $(RUN_DEBS) postgresql redis-server chromium poppler-utils libzbar0
+BENCH_DEBS := $(TEST_DEBS) wrk
+
+.PHONY: help install install-test run test test-sqlite bench clean
+
+help:
+	@echo "make run    - install and start the platform with demo data on http://127.0.0.1:5000"
+	@echo "make test   - install test needs and run the whole suite (SQLite, then PostgreSQL)"
+	@echo "make bench  - benchmarks at ICS scale (PostgreSQL)"
+
+$(VENV)/bin/activate:
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'uv>=0.4'
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+competency/static/vendor/.built: node_modules/.installed scripts/build-assets.mjs
+	npm run --silent build
+	touch $@
+
+install: $(VENV)/.installed competency/static/vendor/.built
+	@bash scripts/ensure-debs.sh $(RUN_DEBS)
+
+install-test: install
+	@bash scripts/ensure-debs.sh $(TEST_DEBS)
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	@bash scripts/run-embedded.sh
+
+test: install-test
+	@bash scripts/run-tests.sh
+
+bench: install-test
+	@bash scripts/ensure-debs.sh $(BENCH_DEBS)
+	@bash scripts/run-bench.sh
+
+clean:
+	rm -rf $(VENV) node_modules competency/static/vendor instance

@@ -1,0 +1,299 @@
+"""State-changing operations on accounts. They flush; the caller commits."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from competency.accounts import tokens
+from competency.accounts.models import (
+    ApiToken,
+    Employment,
+    Invitation,
+    Membership,
+    Organisation,
+    PasswordReset,
+    Role,
+    User,
+)
+from competency.accounts.passwords import check_password, hash_password, password_problem
+from competency.accounts.policies import can_admin
+from competency.audit.services import record_event
+from competency.db import utcnow
+from competency.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competency.extensions import db
+from competency.reminders.outbox import queue_email
+
+RESET_TOKEN_LIFETIME = timedelta(hours=1)
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    email: str,
+    display_name: str,
+    *,
+    password: str | None = None,
+    profession: str | None = None,
+    registration_body: str | None = None,
+    registration_number: str | None = None,
+    registered_on: date | None = None,
+) -> User:
+    email = normalise_email(email)
+    if find_user_by_email(email):
+        raise Conflict("An account with this email address already exists", field="email")
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=hash_password(password) if password else None,
+        profession=profession,
+        registration_body=registration_body,
+        registration_number=registration_number,
+        registered_on=registered_on,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Failures are audited."""
+    user = find_user_by_email(email)
+    if user is not None and user.is_active_account and check_password(user.password_hash, password):
+        user.last_login_at = utcnow()
+        return user
+    record_event(
+        "auth.login_failed",
+        actor=None,
+        subject=user,
+        subject_type="user_account",
+        data={"email": normalise_email(email)[:254]},
+    )
+    return None
+
+
+def ensure_membership(user: User, organisation: Organisation, role: Role) -> Membership:
+    membership = db.session.scalar(
+        sa.select(Membership).filter_by(user_id=user.id, organisation_id=organisation.id, role=role)
+    )
+    if membership is None:
+        membership = Membership(user=user, organisation=organisation, role=role)
+        db.session.add(membership)
+    membership.is_active = True
+    db.session.flush()
+    return membership
+
+
+def set_roles(user: User, organisation: Organisation, roles: set[Role], *, by: User) -> None:
+    """Make the user's active roles at ``organisation`` exactly ``roles``."""
+    if not can_admin(by, organisation):
+        raise PermissionDenied("Only an administrator of this organisation can change roles")
+    if by.id == user.id and Role.admin not in roles and Role.admin in _roles_at(user, organisation):
+        raise DomainError("You cannot remove your own administrator role", field="roles")
+    before = _roles_at(user, organisation)
+    for membership in user.memberships:
+        if membership.organisation_id == organisation.id and membership.role not in roles:
+            membership.is_active = False
+    for role in roles:
+        ensure_membership(user, organisation, role)
+    after = _roles_at(user, organisation)
+    if before != after:
+        record_event(
+            "membership.roles_changed",
+            actor=by,
+            organisation=organisation,
+            subject=user,
+            data={"before": sorted(r.value for r in before), "after": sorted(r.value for r in after)},
+        )
+
+
+def _roles_at(user: User, organisation: Organisation) -> set[Role]:
+    return {m.role for m in user.memberships if m.organisation_id == organisation.id and m.is_active}
+
+
+def add_employment(
+    user: User,
+    organisation: Organisation,
+    *,
+    role_title: str,
+    level_code: str,
+    start_on: date,
+    by: User | None,
+    band_label: str | None = None,
+    end_on: date | None = None,
+    fte: float = 1.0,
+) -> Employment:
+    if end_on is not None and end_on < start_on:
+        raise DomainError("The end date must be on or after the start date", field="end_on")
+    if not 0 < fte <= 1:
+        raise DomainError("FTE must be more than 0 and at most 1.0", field="fte")
+    employment = Employment(
+        user=user,
+        organisation=organisation,
+        role_title=role_title,
+        level_code=level_code,
+        band_label=band_label,
+        start_on=start_on,
+        end_on=end_on,
+        fte=fte,
+    )
+    db.session.add(employment)
+    db.session.flush()
+    record_event(
+        "employment.added", actor=by, organisation=organisation, subject=employment,
+        data={"user_id": user.id, "role_title": role_title, "level_code": level_code},
+    )
+    return employment
+
+
+def set_active(user: User, organisation: Organisation, *, is_active: bool, by: User) -> None:
+    """Deactivate (or reactivate) a person's memberships at ``organisation``.
+
+    The account itself stays: the person owns their record and may belong elsewhere.
+    """
+    if not can_admin(by, organisation):
+        raise PermissionDenied("Only an administrator of this organisation can do this")
+    if by.id == user.id and not is_active:
+        raise DomainError("You cannot deactivate yourself")
+    for membership in user.memberships:
+        if membership.organisation_id == organisation.id:
+            membership.is_active = is_active
+    record_event(
+        "membership.reactivated" if is_active else "membership.deactivated",
+        actor=by, organisation=organisation, subject=user,
+    )
+
+
+def invite(organisation: Organisation, email: str, roles: set[Role], *, by: User) -> tuple[Invitation, str]:
+    """Create an invitation and queue its e-mail. Returns the invitation and its secret token."""
+    if not can_admin(by, organisation):
+        raise PermissionDenied("Only an administrator of this organisation can invite people")
+    if not roles:
+        raise DomainError("Choose at least one role", field="roles")
+    secret = tokens.new_secret()
+    invitation = Invitation(
+        organisation=organisation,
+        email=normalise_email(email),
+        roles=sorted(r.value for r in roles),
+        token_hash=tokens.digest(secret),
+        expires_at=utcnow() + INVITATION_LIFETIME,
+        invited_by_id=by.id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    queue_email(
+        to=invitation.email,
+        template="invitation",
+        subject=f"You have been invited to join {organisation.name} on competency",
+        context={"organisation": organisation, "token": secret, "inviter": by, "invitation": invitation},
+        dedupe_key=f"invitation:{invitation.id}",
+    )
+    record_event("invitation.sent", actor=by, organisation=organisation, subject=invitation,
+                 data={"email": invitation.email, "roles": invitation.roles})
+    return invitation, secret
+
+
+def pending_invitation(secret: str, now: datetime | None = None) -> Invitation:
+    now = now or utcnow()
+    invitation = db.session.scalar(sa.select(Invitation).filter_by(token_hash=tokens.digest(secret)))
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < now:
+        raise NotFound("This invitation link is not valid. It may have expired or been used already.")
+    return invitation
+
+
+def accept_invitation(secret: str, *, display_name: str, password: str | None) -> User:
+    """Join the organisation; creates the account when the e-mail has none yet."""
+    invitation = pending_invitation(secret)
+    user = find_user_by_email(invitation.email)
+    if user is None:
+        problem = password_problem(password or "")
+        if problem:
+            raise DomainError(problem, field="password")
+        user = create_user(invitation.email, display_name, password=password)
+    for value in invitation.roles:
+        ensure_membership(user, invitation.organisation, Role(value))
+    invitation.accepted_at = utcnow()
+    record_event("invitation.accepted", actor=user, organisation=invitation.organisation, subject=invitation)
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a single-use reset link when the account exists; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active_account:
+        return
+    secret = tokens.new_secret()
+    reset = PasswordReset(user_id=user.id, token_hash=tokens.digest(secret),
+                          expires_at=utcnow() + RESET_TOKEN_LIFETIME)
+    db.session.add(reset)
+    db.session.flush()
+    queue_email(
+        to=user.email, user=user, template="password_reset",
+        subject="Reset your competency password",
+        context={"token": secret, "expires_minutes": int(RESET_TOKEN_LIFETIME.total_seconds() // 60)},
+        dedupe_key=f"password-reset:{reset.id}",
+    )
+
+
+def valid_reset(secret: str, now: datetime | None = None) -> PasswordReset:
+    now = now or utcnow()
+    reset = db.session.scalar(sa.select(PasswordReset).filter_by(token_hash=tokens.digest(secret)))
+    if reset is None or reset.used_at is not None or reset.expires_at < now:
+        raise NotFound("This reset link is not valid. Links work once and for one hour; ask for a new one.")
+    return reset
+
+
+def reset_password(secret: str, new_password: str) -> User:
+    reset = valid_reset(secret)
+    problem = password_problem(new_password)
+    if problem:
+        raise DomainError(problem, field="password")
+    user = db.session.get(User, reset.user_id)
+    user.password_hash = hash_password(new_password)
+    reset.used_at = utcnow()
+    # One link, one use: retire any other outstanding links for this account.
+    db.session.execute(
+        sa.update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=reset.used_at)
+    )
+    record_event("auth.password_reset", actor=user, subject=user)
+    return user
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal access token; the secret is returned once and never stored."""
+    name = name.strip()
+    if not name:
+        raise DomainError("Give the token a name so you can recognise it later", field="name")
+    secret = tokens.new_secret("cpt_")
+    token = ApiToken(user_id=user.id, name=name[:80], token_hash=tokens.digest(secret), prefix=secret[:10])
+    db.session.add(token)
+    db.session.flush()
+    record_event("api_token.created", actor=user, subject=token, data={"name": token.name})
+    return token, secret
+
+
+def revoke_api_token(token: ApiToken, *, by: User) -> None:
+    if token.user_id != by.id:
+        raise NotFound("Token not found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record_event("api_token.revoked", actor=by, subject=token)
+
+
+def user_for_api_token(secret: str) -> User | None:
+    token = db.session.scalar(
+        sa.select(ApiToken).filter_by(token_hash=tokens.digest(secret)).where(ApiToken.revoked_at.is_(None))
+    )
+    if token is None or not token.user.is_active_account:
+        return None
+    token.last_used_at = utcnow()
+    return token.user

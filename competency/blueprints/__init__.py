@@ -1,0 +1,19 @@
+"""One blueprint per user-facing area. Each area adds one line to ``BLUEPRINTS``."""
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+
+BLUEPRINTS = [
+    "competency.blueprints.home.routes:bp",
+    "competency.blueprints.auth.routes:bp",
+    "competency.blueprints.admin.routes:bp",
+    "competency.blueprints.api:bp",
+]
+
+
+def register_all(app: Flask) -> None:
+    for spec in BLUEPRINTS:
+        module_name, attr = spec.split(":")
+        app.register_blueprint(getattr(import_module(module_name), attr))

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from competency.accounts.models import ROLE_LABELS
+
+ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+
+LEVEL_CHOICES = [
+    ("support", "Support worker"),
+    ("senior_support", "Senior support worker / OT assistant"),
+    ("assistant_practitioner", "Assistant practitioner"),
+    ("pre_registration", "Pre-registration learner"),
+    ("registered", "Registered practitioner"),
+    ("enhanced", "Enhanced practitioner"),
+    ("advanced", "Advanced practitioner"),
+    ("consultant", "Consultant practitioner"),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Rendered as a group of checkboxes by macros/forms.html."""
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter an email address"),
+                                                   Email("Enter an email address like name@example.org")])
+    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES,
+                               validators=[DataRequired("Choose at least one role")])
+
+
+class RolesForm(FlaskForm):
+    roles = MultiCheckboxField("Roles at this organisation", choices=ROLE_CHOICES)
+
+
+class EmploymentForm(FlaskForm):
+    role_title = StringField("Role title", validators=[DataRequired("Enter the role title"), Length(max=120)],
+                             description="As your organisation words it, for example 'OT assistant'.")
+    level_code = SelectField("Level of practice", choices=LEVEL_CHOICES)
+    band_label = StringField("Band or grade", validators=[Optional(), Length(max=40)],
+                             description="For example 'Band 5' or 'Grade 6'.")
+    start_on = DateField("Start date", validators=[DataRequired("Enter the start date")])
+    end_on = DateField("End date", validators=[Optional()])
+    fte = DecimalField("Full-time equivalent", default=1, places=2,
+                       validators=[DataRequired("Enter the FTE, for example 1 or 0.6"),
+                                   NumberRange(min=0.01, max=1, message="FTE must be more than 0 and at most 1")])

@@ -1,0 +1,134 @@
+"""Organisation administration: invitations, roles, employment, deactivation."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from competency.accounts import queries, services
+from competency.accounts.models import Organisation, Role
+from competency.accounts.policies import can_admin, has_any_role
+from competency.blueprints.admin.forms import EmploymentForm, InviteForm, RolesForm
+from competency.blueprints.guards import get_or_404, require_visible
+from competency.blueprints.navigation import add_nav_item
+from competency.errors import DomainError
+from competency.extensions import db
+from competency.reminders.dispatch import dispatch_outbox
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+add_nav_item("admin.index", "Admin", lambda user: has_any_role(user, Role.admin), order=90)
+
+
+def _administered(org_id: int) -> Organisation:
+    organisation = get_or_404(Organisation, org_id)
+    require_visible(can_admin(current_user, organisation))
+    return organisation
+
+
+def _member(organisation: Organisation, user_id: int):
+    person = queries.member_of(organisation, user_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.get("/")
+@login_required
+def index():
+    organisations = queries.organisations_administered(current_user)
+    if not organisations:
+        abort(403)
+    if len(organisations) == 1:
+        return redirect(url_for("admin.organisation", org_id=organisations[0].id))
+    return render_template("admin/index.html", organisations=organisations)
+
+
+@bp.get("/organisations/<int:org_id>")
+@login_required
+def organisation(org_id: int):
+    organisation = _administered(org_id)
+    page = db.paginate(queries.members_query(organisation), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("admin/organisation.html", organisation=organisation, page=page, form=InviteForm())
+
+
+@bp.post("/organisations/<int:org_id>/invitations")
+@login_required
+def invite(org_id: int):
+    organisation = _administered(org_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite(organisation, form.email.data, {Role(r) for r in form.roles.data}, by=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            form.roles.errors.append(error.message)
+        else:
+            db.session.commit()
+            dispatch_outbox()
+            flash(f"Invitation sent to {form.email.data}.", "info")
+            return redirect(url_for("admin.organisation", org_id=org_id))
+    page = db.paginate(queries.members_query(organisation), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("admin/organisation.html", organisation=organisation, page=page, form=form), 400
+
+
+@bp.route("/organisations/<int:org_id>/people/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def person(org_id: int, user_id: int):
+    organisation = _administered(org_id)
+    person = _member(organisation, user_id)
+    roles_form = RolesForm(roles=[m.role.value for m in person.memberships
+                                  if m.organisation_id == org_id and m.is_active])
+    if roles_form.validate_on_submit():
+        try:
+            services.set_roles(person, organisation, {Role(r) for r in roles_form.roles.data}, by=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            roles_form.roles.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Roles updated.", "info")
+            return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))
+    return render_template("admin/person.html", organisation=organisation, person=person,
+                           roles_form=roles_form, employment_form=EmploymentForm())
+
+
+@bp.post("/organisations/<int:org_id>/people/<int:user_id>/employments")
+@login_required
+def add_employment(org_id: int, user_id: int):
+    organisation = _administered(org_id)
+    person = _member(organisation, user_id)
+    form = EmploymentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_employment(
+                person, organisation, role_title=form.role_title.data, level_code=form.level_code.data,
+                band_label=form.band_label.data or None, start_on=form.start_on.data, end_on=form.end_on.data,
+                fte=float(form.fte.data), by=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "role_title").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Employment added.", "info")
+            return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))
+    roles_form = RolesForm(roles=[m.role.value for m in person.memberships
+                                  if m.organisation_id == org_id and m.is_active])
+    return render_template("admin/person.html", organisation=organisation, person=person,
+                           roles_form=roles_form, employment_form=form), 400
+
+
+@bp.post("/organisations/<int:org_id>/people/<int:user_id>/active")
+@login_required
+def toggle_active(org_id: int, user_id: int):
+    organisation = _administered(org_id)
+    person = _member(organisation, user_id)
+    is_active = not any(m.is_active for m in person.memberships if m.organisation_id == org_id)
+    try:
+        services.set_active(person, organisation, is_active=is_active, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{person.display_name} has been {'reactivated' if is_active else 'deactivated'}.", "info")
+    return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address"),
+                                                   Email("Enter an email address like name@example.org")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address"),
+                                                   Email("Enter an email address like name@example.org")])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password"), Length(max=200)],
+                             description="At least 12 characters. A few unrelated words work well.")
+    confirm = PasswordField("Confirm new password", validators=[
+        DataRequired("Enter the new password again"), EqualTo("password", "The passwords do not match")])
+
+
+class AcceptInvitationForm(FlaskForm):
+    display_name = StringField("Your name", validators=[DataRequired("Enter your name"), Length(max=120)])
+    password = PasswordField("Choose a password", validators=[Length(max=200)],
+                             description="At least 12 characters. Leave blank if you already have an account.")
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Name", validators=[DataRequired("Enter your name"), Length(max=120)])
+    profession = StringField("Profession", validators=[Length(max=80)],
+                             description="For example: occupational therapist, physiotherapist, social worker")
+    registration_body = StringField("Professional registration body", validators=[Length(max=40)],
+                                    description="For example: HCPC, NMC, Social Work England")
+    registration_number = StringField("Registration number", validators=[Length(max=40)])
+
+
+class NewTokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired("Give the token a name"), Length(max=80)],
+                       description="So you can recognise it later, for example 'ESR export script'.")

@@ -1,0 +1,41 @@
+"""Error pages for the web UI (the API answers problem+json from its own handlers)."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from competency.extensions import db
+
+MESSAGES = {
+    400: ("Sorry, there is a problem with the request", "Check what you entered and try again."),
+    403: ("You do not have permission to do this", "If you think you should, ask your organisation's administrator."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address."),
+    405: ("Sorry, this action is not available here", "Go back and try again."),
+    413: ("The file is too large", "Choose a smaller file and try again."),
+    429: ("Too many attempts", "Wait a few minutes, then try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved twice."),
+    503: ("Sorry, the service is unavailable", "Try again later."),
+}
+
+
+def _render(code: int, detail: str | None = None):
+    title, body = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title, body=detail or body), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    def handler(error):
+        db.session.rollback()
+        code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            return {"type": "about:blank", "title": MESSAGES.get(code, MESSAGES[500])[0], "status": code}, code, {
+                "Content-Type": "application/problem+json"}
+        return _render(code)
+
+    for code in MESSAGES:
+        app.register_error_handler(code, handler)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        db.session.rollback()
+        return _render(400, "The form had expired or was missing its security token. Go back, reload the page and try again.")

@@ -1,0 +1,70 @@
+"""Home page, notifications, health check and the design system's static assets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, render_template, send_from_directory, url_for
+from flask_login import current_user, login_required
+
+from competency.accounts.policies import active_memberships
+from competency.blueprints.navigation import visible_nav_items
+from competency.db import utcnow
+from competency.extensions import csrf, db
+from competency.reminders.models import Notification
+
+bp = Blueprint("home", __name__)
+
+VENDOR_ASSETS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "nhsuk" / "assets"
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return render_template("home/landing.html")
+    return render_template(
+        "home/index.html",
+        memberships=active_memberships(current_user),
+        areas=visible_nav_items(current_user),
+    )
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    items = db.paginate(
+        sa.select(Notification).where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template("home/notifications.html", page=items)
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_notifications_read():
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return redirect(url_for("home.notifications"))
+
+
+@bp.get("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "degraded", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.get("/assets/<path:filename>")
+def design_system_asset(filename: str):
+    """The NHS.UK stylesheet refers to its images at /assets/."""
+    return send_from_directory(VENDOR_ASSETS, filename, max_age=86400)

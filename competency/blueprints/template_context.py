@@ -1,0 +1,61 @@
+"""Values and helpers every template can use."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request
+from flask_login import current_user
+
+from competency.accounts import policies
+from competency.accounts.models import Role
+from competency.blueprints.navigation import visible_nav_items
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON)
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y at %H:%M}"
+
+
+def unread_notifications(user) -> int:
+    from competency.reminders.queries import unread_count
+
+    return unread_count(user.id)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+
+    @app.context_processor
+    def _globals():
+        nav = []
+        unread = 0
+        if current_user.is_authenticated:
+            nav = [
+                {"href": _url(item.endpoint), "label": item.label,
+                 "current": request.endpoint == item.endpoint}
+                for item in visible_nav_items(current_user)
+            ]
+            unread = unread_notifications(current_user)
+        endpoints = set(app.view_functions)
+        return {"nav_items": nav, "unread_count": unread, "policies": policies, "Role": Role,
+                "url_map_endpoints": endpoints}
+
+
+def _url(endpoint: str) -> str:
+    from flask import url_for
+
+    return url_for(endpoint)

@@ -1,0 +1,4 @@
+"""The ordered list of demo seeding steps, each ``module:function(ctx)`` and idempotent."""
+SEED_STEPS = [
+    "competency.demo.accounts:seed_accounts",
+]

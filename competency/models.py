@@ -1,0 +1,7 @@
+"""Import every model module so the metadata (create_all, Alembic) sees all tables.
+
+Each domain package adds one line here.
+"""
+from competency.accounts import models as accounts_models  # noqa: F401
+from competency.audit import models as audit_models  # noqa: F401
+from competency.reminders import models as reminders_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""What is due, the e-mail outbox and in-app notifications."""

@@ -1,0 +1,24 @@
+// Copies the compiled NHS.UK frontend into competency/static/vendor/nhsuk (git-ignored).
+import { cpSync, mkdirSync, rmSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "node_modules", "nhsuk-frontend", "dist", "nhsuk");
+const out = join(root, "competency", "static", "vendor", "nhsuk");
+
+if (!existsSync(dist)) {
+  console.error("nhsuk-frontend is not installed: run `npm ci` first");
+  process.exit(1);
+}
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+cpSync(join(dist, "nhsuk-frontend.min.css"), join(out, "nhsuk-frontend.min.css"));
+cpSync(join(dist, "nhsuk-frontend.min.js"), join(out, "nhsuk-frontend.min.js"));
+cpSync(join(dist, "assets"), join(out, "assets"), { recursive: true });
+const axe = join(root, "node_modules", "axe-core", "axe.min.js");
+if (existsSync(axe)) {
+  mkdirSync(join(root, "competency", "static", "vendor", "axe"), { recursive: true });
+  cpSync(axe, join(root, "competency", "static", "vendor", "axe", "axe.min.js"));
+}
+console.log(`NHS.UK frontend copied to ${out}`);

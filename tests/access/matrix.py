@@ -1,0 +1,66 @@
+"""Vocabulary of the access matrix."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+# Who asks. "home" is the practitioner's organisation; "foreign" is another one.
+ROLES = [
+    "anonymous",
+    "practitioner",       # owns the objects under test
+    "peer",               # another practitioner at the same organisation
+    "preceptor",          # preceptor at home
+    "lead",               # lead at home
+    "admin",              # admin at home
+    "foreign_preceptor",  # preceptor at another organisation
+    "foreign_lead",
+    "foreign_admin",
+    "analyst",            # regional analyst (aggregate figures only)
+    "editor",             # framework editor at a regional body
+]
+
+LOGIN = "login"  # expected: redirect to the sign-in page
+
+
+@dataclass
+class Case:
+    """One route. ``expect`` maps role -> status; roles not listed take ``default``.
+
+    ``url`` and ``data`` receive the world (people, organisations and each area's objects).
+    For anonymous web requests the default is a redirect to sign in; for the API, 401.
+    """
+
+    endpoint: str
+    url: Callable[[SimpleNamespace], str]
+    expect: dict[str, int | str] = field(default_factory=dict)
+    default: int | str = 200
+    method: str = "GET"
+    data: Callable[[SimpleNamespace], dict] | None = None
+    json: Callable[[SimpleNamespace], dict] | None = None
+    anonymous: int | str | None = None
+    id: str | None = None
+
+    def expected(self, role: str) -> int | str:
+        if role in self.expect:
+            return self.expect[role]
+        if role == "anonymous":
+            if self.anonymous is not None:
+                return self.anonymous
+            return 401 if self.endpoint.startswith("api.") else LOGIN
+        return self.default
+
+
+def staff_only(**overrides) -> dict:
+    """Home staff may; practitioners and foreign staff get 404 (foreign objects are invisible)."""
+    expect = {"practitioner": 404, "peer": 404, "foreign_preceptor": 404, "foreign_lead": 404,
+              "foreign_admin": 404, "analyst": 404, "editor": 404}
+    expect.update(overrides)
+    return expect
+
+
+def owner_only(**overrides) -> dict:
+    """Only the owning practitioner may; everyone else gets 404."""
+    expect = {role: 404 for role in ROLES if role not in ("anonymous", "practitioner")}
+    expect.update(overrides)
+    return expect

@@ -1,0 +1,98 @@
+"""Every route x every role -> the expected status; a new route must be listed to pass."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import SimpleNamespace
+
+import pytest
+
+import tests.access
+from competency.accounts.models import OrgKind, Role, Sector
+from competency.accounts.services import create_api_token
+from competency.extensions import db
+from tests.access.matrix import LOGIN, ROLES, Case
+from tests.conftest import csrf_token_from
+from tests.factories import PASSWORD, OrganisationFactory, make_person
+
+MODULES = [importlib.import_module(f"tests.access.{m.name}")
+           for m in pkgutil.iter_modules(tests.access.__path__) if m.name.startswith("cases_")]
+CASES: list[Case] = [case for module in MODULES for case in module.CASES]
+BUILDERS = [module.build for module in MODULES if hasattr(module, "build")]
+
+
+def build_world() -> SimpleNamespace:
+    home = OrganisationFactory(name="Home Trust")
+    foreign = OrganisationFactory(name="Foreign Council", kind=OrgKind.local_authority, sector=Sector.social_care)
+    region = OrganisationFactory(name="Regional body", kind=OrgKind.regional_body)
+    world = SimpleNamespace(home=home, foreign=foreign, region=region)
+    world.practitioner = make_person("practitioner", home)
+    world.peer = make_person("practitioner", home)
+    world.preceptor = make_person("preceptor", home)
+    world.lead = make_person(["lead", "preceptor"], home)
+    world.admin = make_person("admin", home)
+    world.foreign_preceptor = make_person("preceptor", foreign)
+    world.foreign_lead = make_person(["lead", "preceptor"], foreign)
+    world.foreign_admin = make_person("admin", foreign)
+    world.analyst = make_person("analyst", region, employed=False)
+    world.editor = make_person("framework_editor", region, employed=False)
+    for build in BUILDERS:
+        build(world)
+    db.session.flush()
+    return world
+
+
+def test_every_route_is_in_the_matrix(app):
+    listed = {case.endpoint for case in CASES}
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(routes - listed)
+    assert not missing, f"Add these endpoints to a tests/access/cases_*.py module: {missing}"
+
+
+def test_matrix_lists_only_real_routes(app):
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()}
+    unknown = sorted({case.endpoint for case in CASES} - routes)
+    assert not unknown, f"These matrix entries name no route: {unknown}"
+
+
+PARAMS = [pytest.param(case, role, id=f"{case.id or case.endpoint}-{case.method}-{role}")
+          for case in CASES for role in ROLES]
+
+
+@pytest.mark.parametrize(("case", "role"), PARAMS)
+def test_access(client, db, case: Case, role: str):
+    world = build_world()
+    headers = {}
+    user = getattr(world, "editor" if role == "editor" else role, None) if role != "anonymous" else None
+    if user is not None:
+        if case.endpoint.startswith("api."):
+            _, secret = create_api_token(user, "matrix")
+            headers["Authorization"] = f"Bearer {secret}"
+        else:
+            page = client.get("/login")
+            response = client.post("/login", data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
+                                                   "email": user.email, "password": PASSWORD})
+            assert response.status_code == 302, f"could not sign in as {role}"
+    db.session.flush()
+    url = case.url(world)
+    if case.method == "GET":
+        response = client.get(url, headers=headers)
+    else:
+        kwargs = {"headers": headers}
+        if case.json is not None:
+            kwargs["json"] = case.json(world)
+        else:
+            data = case.data(world) if case.data else {}
+            if not case.endpoint.startswith("api."):
+                token_page = client.get("/login" if user is None else "/")
+                data = {"csrf_token": csrf_token_from(token_page.get_data(as_text=True)), **data}
+            kwargs["data"] = data
+        response = client.open(url, method=case.method, **kwargs)
+    expected = case.expected(role)
+    if expected == LOGIN:
+        assert response.status_code == 302 and "/login" in response.headers["Location"], (
+            f"{role} {case.method} {url}: expected a redirect to sign in, got {response.status_code}")
+    else:
+        assert response.status_code == expected, (
+            f"{role} {case.method} {url}: expected {expected}, got {response.status_code}: "
+            f"{response.get_data(as_text=True)[:300]}")
