@@ -30,14 +30,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from competency.frameworks import identifiers as ids
-from competency.frameworks.specs import (
-    SECTORS,
-    CapabilitySpec,
-    ExternalFrameworkSpec,
-    FrameworkSpec,
-    LevelSpec,
-    PillarSpec,
-)
+from competency.frameworks.specs import ExternalFrameworkSpec, FrameworkSpec
 
 CASE_PATH = "/ims/case/v1p1"
 CAREER_FRAMEWORK = "nhs-career-framework"

@@ -51,7 +51,7 @@ def _short(text: str, limit: int = SHORT_NAME_LIMIT) -> str:
 
 
 def _html(*paragraphs: str) -> str:
-    return "".join(f"<p>{escape(p)}</p>" for p in paragraphs if p)
+    return "".join(f"<p>{escape(p, quote=False)}</p>" for p in paragraphs if p)
 
 
 def level_row_id(pillar_code: str, pillar_abbreviation: str | None, level_code: str, level_abbreviation: str | None) -> str:
@@ -71,8 +71,6 @@ def framework_to_moodle_csv(spec: FrameworkSpec) -> str:
         export_id += 1
         return [parent, idnumber, _short(short), description, FORMAT_HTML, "", "", "", "0", "null", "", str(export_id), "", ""]
 
-    pillars = {p.code: p for p in spec.pillars}
-    levels = {lv.code: lv for lv in spec.levels}
     by_cell: dict[tuple[str, str], list] = {}
     for capability in spec.capabilities:
         by_cell.setdefault((capability.pillar, capability.level), []).append(capability)
@@ -87,5 +85,4 @@ def framework_to_moodle_csv(spec: FrameworkSpec) -> str:
             for capability in cell:
                 writer.writerow(row(cell_id, capability.code, f"{capability.code} {capability.statement}",
                                     _html(capability.statement, f"Good evidence: {capability.guidance}")))
-    assert set(pillars) and set(levels) is not None
     return out.getvalue()
