@@ -83,6 +83,9 @@ def document_loader(url: str, options: dict | None = None) -> dict[str, Any]:
     """A pyld document loader that serves only bundled contexts and never fetches.
 
     The returned document is shared; pyld does not modify loaded documents.
+    ``tag: static`` lets pyld keep the processed context in its shared cache
+    (the bundled files never change), which makes canonicalisation about
+    twice as fast.
 
     :raises UnknownContextError: for any URL that is not bundled (pyld wraps it
         in a ``JsonLdError`` whose cause chain leads back to this error).
@@ -92,4 +95,5 @@ def document_loader(url: str, options: dict | None = None) -> dict[str, Any]:
         "documentUrl": url,
         "document": context_document(url),
         "contentType": "application/ld+json",
+        "tag": "static",
     }
