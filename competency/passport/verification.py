@@ -288,3 +288,21 @@ def extract_credentials(payload: Any) -> list[Any]:
     if isinstance(payload, list) and payload and all(isinstance(item, dict) for item in payload):
         return list(payload)
     raise ValueError("The file is neither a credential nor a passport bundle.")
+
+
+def verify_document(
+    payload: Any,
+    *,
+    resolve_did: DidResolver,
+    fetch_status_list: StatusListFetcher,
+    now: datetime | None = None,
+) -> list[VerificationResult]:
+    """Verify every credential in an upload (one credential or a bundle), in order.
+
+    :raises ValueError: the payload is neither a credential nor a bundle.
+    """
+    now = now or datetime.now(UTC)
+    return [
+        verify_credential(credential, resolve_did=resolve_did, fetch_status_list=fetch_status_list, now=now)
+        for credential in extract_credentials(payload)
+    ]

@@ -6,7 +6,13 @@ import pytest
 from passport_issuer import ISSUED_AT, Installation
 
 from competency.passport.statuslist import StatusPurpose
-from competency.passport.verification import FetchError, Outcome, extract_credentials, verify_credential
+from competency.passport.verification import (
+    FetchError,
+    Outcome,
+    extract_credentials,
+    verify_credential,
+    verify_document,
+)
 
 
 def test_an_issued_credential_is_valid(installation):
@@ -193,3 +199,13 @@ def test_extract_credentials_from_a_bundle_or_a_single_credential(installation):
     assert extract_credentials(copy.deepcopy(first)) == [first]
     with pytest.raises(ValueError):
         extract_credentials({"hello": "world"})
+
+
+def test_a_bundle_reports_each_credential_separately(installation):
+    good, revoked = installation.issue(), installation.issue()
+    installation.set_status(revoked, StatusPurpose.revocation)
+    bundle = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+              "verifiableCredential": [good, revoked]}
+    results = verify_document(bundle, resolve_did=installation.resolve_did,
+                              fetch_status_list=installation.fetch_status_list, now=ISSUED_AT + timedelta(days=30))
+    assert [result.outcome for result in results] == [Outcome.valid, Outcome.not_valid]
