@@ -1,0 +1,175 @@
+"""``flask frameworks ...``: validate, import, publish, retire and export framework data."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from competency.errors import DomainError
+from competency.extensions import db
+from competency.frameworks import exports, queries, services
+from competency.frameworks.case import CaseFormatError
+from competency.frameworks.case_import import read_case_text
+from competency.frameworks.loading import load_path
+from competency.frameworks.models import FrameworkVersion
+
+frameworks_cli = AppGroup("frameworks", help="Capability frameworks: validate, import, publish and export.")
+
+
+def _fail(lines: list[str], summary: str) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    click.echo(summary, err=True)
+    sys.exit(1)
+
+
+def _version(slug: str, number: str | None) -> FrameworkVersion:
+    framework = queries.framework_by_slug(slug)
+    if framework is None:
+        raise click.ClickException(f"No framework called '{slug}'. Run `flask frameworks list` to see them.")
+    if number is None:
+        version = queries.current_version(framework) or (framework.versions[-1] if framework.versions else None)
+        if version is None:
+            raise click.ClickException(f"'{slug}' has no versions yet.")
+        return version
+    version = queries.version_by_number(framework, number)
+    if version is None:
+        known = ", ".join(v.version for v in framework.versions) or "none"
+        raise click.ClickException(f"'{slug}' has no version {number} (versions: {known}).")
+    return version
+
+
+@frameworks_cli.command("validate")
+@click.argument("path", type=click.Path(path_type=Path))
+def validate(path: Path):
+    """Check YAML data files (a file or a folder) or a CASE JSON package; exit 1 on any problem."""
+    if path.suffix == ".json":
+        try:
+            package = read_case_text(path.read_text(encoding="utf-8"), str(path), queries.external_specs() or _shipped_externals())
+        except (CaseFormatError, OSError) as exc:
+            _fail(getattr(exc, "problems", [str(exc)]), f"{path}: not valid.")
+        click.echo(f"{path}: valid CASE package ({len(package.spec.capabilities)} capabilities).")
+        return
+    result = load_path(path)
+    if not result.ok:
+        _fail([str(issue) for issue in result.issues],
+              f"{len(result.issues)} problem(s) in {len(result.files)} file(s); nothing would be imported.")
+    for doc in result.documents:
+        extra = f", {len(doc.spec.capabilities)} capabilities" if doc.kind == "framework" else ""
+        click.echo(f"ok  {doc.source}:{doc.line}  {doc.kind} {doc.spec.slug}{extra}")
+    click.echo(f"{len(result.files)} file(s), {len(result.documents)} document(s): all valid.")
+
+
+def _shipped_externals():
+    from competency.frameworks.loading import SHIPPED_DATA
+
+    return {spec.slug: spec for spec in load_path(SHIPPED_DATA).specs("external_framework")}
+
+
+@frameworks_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def import_(path: Path):
+    """Import YAML data files as draft versions, all or nothing."""
+    result = load_path(path)
+    if not result.ok:
+        _fail([str(issue) for issue in result.issues], "Nothing was imported.")
+    total = sum(len(spec.capabilities) for spec in result.specs("framework"))
+    try:
+        with click.progressbar(length=total, label="Importing capabilities", file=sys.stderr) as bar:
+            outcome = services.import_loaded(result, by=None, progress=bar.update)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(getattr(exc, "problems", []), exc.message)
+    for version in outcome.versions:
+        click.echo(f"Imported {version.framework.slug} {version.version} as a draft "
+                   f"({len(version.capabilities)} capabilities). Publish it with: "
+                   f"flask frameworks publish {version.framework.slug} {version.version}")
+    for name in outcome.unchanged:
+        click.echo(f"{name} is already published with the same content: unchanged.")
+    for crosswalk in outcome.crosswalks:
+        click.echo(f"Imported crosswalk {crosswalk.slug}.")
+    click.echo(f"Reference frameworks updated: {outcome.external_frameworks}.")
+
+
+@frameworks_cli.command("import-case")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--draft", is_flag=True, help="Import as a draft even if the package says it is adopted.")
+def import_case(file: Path, draft: bool):
+    """Import a CASE 1.1 CFPackage (JSON); an Adopted package is recorded as published."""
+    try:
+        package = read_case_text(file.read_text(encoding="utf-8"), str(file), queries.external_specs())
+        with click.progressbar(length=1, label="Importing package", file=sys.stderr) as bar:
+            version, _ = services.import_case_package(package, by=None, source_name=str(file), keep_status=not draft)
+            bar.update(1)
+        db.session.commit()
+    except CaseFormatError as exc:
+        db.session.rollback()
+        _fail(exc.problems, "Nothing was imported.")
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(getattr(exc, "problems", []), exc.message)
+    for note in package.notes:
+        click.echo(f"note: {note}", err=True)
+    if version is None:
+        click.echo(f"{package.spec.slug} {package.spec.version} is already recorded with the same content: unchanged.")
+    else:
+        click.echo(f"Imported {package.spec.slug} {version.version} ({version.status.value}, {len(version.capabilities)} capabilities).")
+
+
+@frameworks_cli.command("publish")
+@click.argument("slug")
+@click.argument("version")
+def publish(slug: str, version: str):
+    """Publish a draft version; it can never be changed afterwards."""
+    target = _version(slug, version)
+    try:
+        services.publish_version(target, by=None)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Published {slug} {version}.")
+
+
+@frameworks_cli.command("retire")
+@click.argument("slug")
+@click.argument("version")
+def retire(slug: str, version: str):
+    """Retire a published version (sign-offs made against it stay valid)."""
+    target = _version(slug, version)
+    try:
+        services.retire_version(target, by=None)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Retired {slug} {version}.")
+
+
+@frameworks_cli.command("export")
+@click.argument("slug")
+@click.option("--version", "number", help="Version number (default: the current published version).")
+@click.option("--format", "fmt", type=click.Choice(list(exports.FORMATS)), required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of standard output.")
+def export(slug: str, number: str | None, fmt: str, output: Path | None):
+    """Export a version as CASE JSON, Moodle competency CSV or YAML."""
+    version = _version(slug, number)
+    text = exports.render(version, fmt, base_url=current_app.config["BASE_URL"])
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@frameworks_cli.command("list")
+def list_():
+    """List frameworks and their versions."""
+    for framework in queries.list_frameworks():
+        click.echo(f"{framework.slug}  {framework.title}")
+        for version in framework.versions:
+            click.echo(f"  {version.version:<10} {version.status.value:<10} {len(version.capabilities)} capabilities")
