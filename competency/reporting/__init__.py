@@ -1,0 +1,1 @@
+"""Read-only workforce reporting: aggregate queries, small-number suppression, CSV and SVG charts."""
