@@ -9,6 +9,7 @@ CLI_GROUPS = [
     "competency.accounts.commands:accounts_cli",
     "competency.audit.commands:audit_cli",
     "competency.demo.commands:demo_cli",
+    "competency.reminders.commands:reminders_cli",
     "competency.frameworks.commands:frameworks_cli",
 ]
 

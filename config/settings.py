@@ -84,9 +84,30 @@ class BaseConfig:
     )
     CELERY_TASK_ALWAYS_EAGER = _env_bool("CELERY_TASK_ALWAYS_EAGER", False)
     TIMEZONE = "Europe/London"
+    # Reminders (issue 6). A web request gives up on the broker after this many seconds
+    # (the e-mail stays in the outbox for the periodic sender).
+    CELERY_PUBLISH_TIMEOUT_SECONDS = 1.0
+    # How often beat runs the outbox sender.
+    REMINDER_SEND_INTERVAL_SECONDS = float(_env("REMINDER_SEND_INTERVAL_SECONDS", "60"))
+    # A row left "sending" this long was abandoned by a crashed sender and is sent again
+    # (with the same Message-ID). Keep it well above SMTP_TIMEOUT.
+    OUTBOX_CLAIM_TIMEOUT_SECONDS = _env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
 
     # Personal data in credentials is identified by salted hashes.
     IDENTITY_SALT = _env("IDENTITY_SALT")
+
+    # Passport (issue 7). How long verifiers may cache our published status lists.
+    STATUS_LIST_TTL_SECONDS = _env_int("STATUS_LIST_TTL_SECONDS", 300)
+    # Fetching other issuers' DID documents and status lists: short timeouts, cached for the
+    # time the issuer states (capped), and never to private or loopback addresses unless the
+    # host is allow-listed (comma-separated host names) or PASSPORT_FETCH_ALLOW_PRIVATE is on.
+    PASSPORT_FETCH_TIMEOUT_SECONDS = float(_env("PASSPORT_FETCH_TIMEOUT_SECONDS", "3"))
+    PASSPORT_FETCH_CACHE_SECONDS = _env_int("PASSPORT_FETCH_CACHE_SECONDS", 300)
+    PASSPORT_FETCH_CACHE_MAX_SECONDS = _env_int("PASSPORT_FETCH_CACHE_MAX_SECONDS", 3600)
+    PASSPORT_FETCH_ALLOW_PRIVATE = _env_bool("PASSPORT_FETCH_ALLOW_PRIVATE", False)
+    PASSPORT_FETCH_ALLOWED_HOSTS = [h.strip().lower() for h in (_env("PASSPORT_FETCH_ALLOWED_HOSTS") or "").split(",")
+                                    if h.strip()]
+    SHARE_LINK_DAYS = 30
 
     API_PAGE_SIZE = 50
     PAGE_SIZE = 25
@@ -99,6 +120,8 @@ class DevelopmentConfig(BaseConfig):
     # A per-installation secret kept in instance/ (never committed) when none is given.
     SECRET_KEY = BaseConfig.SECRET_KEY
     DEMO_PASSWORD = _env("DEMO_PASSWORD", "correct-horse-battery")
+    # Two installations on one machine verify each other over loopback.
+    PASSPORT_FETCH_ALLOW_PRIVATE = _env_bool("PASSPORT_FETCH_ALLOW_PRIVATE", True)
 
 
 class TestingConfig(BaseConfig):
@@ -114,6 +137,8 @@ class TestingConfig(BaseConfig):
     PASSWORD_HASH_FAST = True
     DEMO_PASSWORD = "correct-horse-battery"
     IDENTITY_SALT = "testing-salt"
+    PASSPORT_FETCH_ALLOW_PRIVATE = True
+    PASSPORT_FETCH_TIMEOUT_SECONDS = 2.0
     SERVER_NAME = None
 
 

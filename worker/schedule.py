@@ -1,10 +1,29 @@
-"""Periodic tasks (beat). Times are Europe/London (the Celery timezone)."""
+"""Periodic tasks (beat). Crontab times are Europe/London, the Celery timezone.
+
+Run beat exactly once per installation (``celery -A worker.celery_app beat``, or
+``worker -B`` on the single-process embedded default). Every task is idempotent,
+so a beat that fires twice, or a worker that runs a task again after a crash,
+sends nothing twice.
+"""
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from celery.schedules import crontab
 
+PLAN_AT = crontab(hour=6, minute=30)                        # daily, before the working day
+DIGEST_AT = crontab(hour=7, minute=0, day_of_week="mon")    # weekly digest, Monday morning
 
-def beat_schedule() -> dict:
+
+def beat_schedule(config: Mapping) -> dict:
+    interval = float(config.get("REMINDER_SEND_INTERVAL_SECONDS", 60))
     return {
-        "send-outbox": {"task": "worker.tasks.send_outbox", "schedule": 60.0},
+        "plan-reminders": {"task": "worker.tasks.plan_reminders", "schedule": PLAN_AT,
+                           "options": {"expires": 6 * 3600}},
+        # The outbox sender also catches whatever a request could not hand to the broker.
+        # A run that waited longer than one interval is dropped: the next one does the same work.
+        "send-outbox": {"task": "worker.tasks.send_outbox", "schedule": interval,
+                        "options": {"expires": interval}},
+        "weekly-digest": {"task": "worker.tasks.send_digests", "schedule": DIGEST_AT,
+                          "options": {"expires": 6 * 3600}},
     }

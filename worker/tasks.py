@@ -1,17 +1,42 @@
-"""Thin task shims: take ids, call domain services, commit at the task boundary."""
+"""Thin task shims: take ids or ISO dates, call domain services, commit at the task boundary.
+
+Every task is safe to run twice or concurrently: planning inserts under a unique
+key, turning planned reminders into notifications claims each row, and the
+outbox sender claims each e-mail.
+"""
 from __future__ import annotations
+
+from datetime import date
 
 from celery import shared_task
 
 from competency.extensions import db
-from competency.reminders import delivery
+from competency.reminders import delivery, digest, notices, planning
 
 
-@shared_task(name="worker.tasks.send_outbox", ignore_result=True)
+@shared_task(name="worker.tasks.send_outbox")
 def send_outbox(limit: int = 200) -> int:
-    """Send queued e-mails that are due. Safe to run concurrently and repeatedly."""
-    sent = 0
-    for email_id in delivery.due_ids(limit=limit):
-        if delivery.claim_and_deliver(email_id):
-            sent += 1
-    return sent
+    """Make notifications for anything planned but not yet delivered, then send due e-mails."""
+    notices.deliver_planned()
+    db.session.commit()
+    return delivery.send_due(limit=limit)
+
+
+@shared_task(name="worker.tasks.plan_reminders")
+def plan_reminders(on: str | None = None) -> int:
+    """Plan what is due on ``on`` (ISO date; default today in Europe/London) and deliver it."""
+    result = planning.plan(date.fromisoformat(on) if on else None)
+    db.session.commit()
+    notices.deliver_planned()
+    db.session.commit()
+    delivery.send_due()
+    return result.total
+
+
+@shared_task(name="worker.tasks.send_digests")
+def send_digests(on: str | None = None) -> int:
+    """Queue one weekly digest e-mail per person who chose the digest, then send."""
+    queued = digest.queue_digests(date.fromisoformat(on) if on else None)
+    db.session.commit()
+    delivery.send_due()
+    return queued

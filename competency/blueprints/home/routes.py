@@ -4,14 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 
 from competency.accounts.policies import active_memberships
+from competency.blueprints.home.forms import NotificationPreferencesForm
 from competency.blueprints.navigation import visible_nav_items
 from competency.db import utcnow
+from competency.errors import DomainError
 from competency.extensions import csrf, db
 from competency.reminders.models import Notification
+from competency.reminders.notices import KIND_TAGS
+from competency.reminders.preferences import EmailMode, preferences_of, set_preferences
+from competency.reminders.queries import notifications_for
 
 bp = Blueprint("home", __name__)
 
@@ -32,13 +37,31 @@ def index():
 @bp.get("/notifications")
 @login_required
 def notifications():
-    items = db.paginate(
-        sa.select(Notification).where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
-    return render_template("home/notifications.html", page=items)
+    items = db.paginate(notifications_for(current_user.id), per_page=current_app.config["PAGE_SIZE"],
+                        error_out=False)
+    tags = {kind.value: label for kind, label in KIND_TAGS.items()}
+    return render_template("home/notifications.html", page=items, tags=tags)
+
+
+@bp.route("/notifications/preferences", methods=["GET", "POST"])
+@login_required
+def notification_preferences():
+    current = preferences_of(current_user)
+    form = NotificationPreferencesForm(
+        data={"email_mode": current.email_mode.value, "muted": sorted(current.muted)})
+    if form.validate_on_submit():
+        try:
+            set_preferences(current_user, email_mode=EmailMode(form.email_mode.data),
+                            muted=set(form.muted.data or []), by=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Your notification settings are saved.", "success")
+            return redirect(url_for("home.notification_preferences"))
+    status = 400 if form.errors else 200
+    return render_template("home/notification_preferences.html", form=form), status
 
 
 @bp.post("/notifications/read")

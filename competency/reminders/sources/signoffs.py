@@ -1,0 +1,120 @@
+"""Sign-off requests waiting for a decision: the assessor after 7 days, a lead after 21.
+
+A request made on day C is due a decision reminder on C + 7 (stage ``waiting-7``,
+to the assessor) and escalates on C + 21 (stage ``waiting-21``, to every active
+lead of the organisation where it was made). Each fires once per request.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+
+from competency.accounts.models import Membership, Role, User
+from competency.extensions import db
+from competency.frameworks.models import Capability
+from competency.reminders.models import PlannedReminder, ReminderKind
+from competency.reminders.sources.base import ReminderText, Source, long_date, possessive
+from competency.reminders.sqldates import add_days, date_of
+from competency.signoff.models import RequestState, SignOffRequest
+from competency.signoff.notifications import request_path
+
+ASSESSOR_AFTER_DAYS = 7
+ESCALATE_AFTER_DAYS = 21
+
+
+def _made_on_or_before(day: date):
+    """Requests made on ``day`` or earlier (UTC), as a range on the indexed timestamp."""
+    return SignOffRequest.created_at < datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc)
+
+
+def waiting_due(on: date) -> sa.Select:
+    r = SignOffRequest
+    return sa.select(
+        r.id.label("item_id"),
+        add_days(date_of(r.created_at), ASSESSOR_AFTER_DAYS).label("due_on"),
+        sa.literal(f"waiting-{ASSESSOR_AFTER_DAYS}", sa.String).label("stage"),
+        r.assessor_id.label("user_id"),
+    ).where(r.state == RequestState.pending, _made_on_or_before(on - timedelta(days=ASSESSOR_AFTER_DAYS)))
+
+
+def escalation_due(on: date) -> sa.Select:
+    r = SignOffRequest
+    return sa.select(
+        r.id.label("item_id"),
+        add_days(date_of(r.created_at), ESCALATE_AFTER_DAYS).label("due_on"),
+        sa.literal(f"waiting-{ESCALATE_AFTER_DAYS}", sa.String).label("stage"),
+        Membership.user_id.label("user_id"),
+    ).join(Membership, sa.and_(
+        Membership.organisation_id == r.organisation_id, Membership.role == Role.lead,
+        Membership.is_active.is_(True), Membership.user_id != r.practitioner_id,
+    )).where(r.state == RequestState.pending, _made_on_or_before(on - timedelta(days=ESCALATE_AFTER_DAYS)))
+
+
+def _requests(rows: Sequence[PlannedReminder]) -> dict[int, tuple]:
+    """Request id -> (request, practitioner name, assessor name, capability code), in one query."""
+    practitioner = sa.orm.aliased(User)
+    assessor = sa.orm.aliased(User)
+    found = db.session.execute(
+        sa.select(SignOffRequest, practitioner.display_name, assessor.display_name, Capability.code)
+        .join(practitioner, practitioner.id == SignOffRequest.practitioner_id)
+        .join(assessor, assessor.id == SignOffRequest.assessor_id)
+        .outerjoin(Capability, sa.and_(Capability.version_id == SignOffRequest.framework_version_id,
+                                       Capability.uuid == SignOffRequest.capability_uuid))
+        .where(SignOffRequest.id.in_({row.item_id for row in rows}))
+    )
+    return {request.id: (request, p_name, a_name, code or "a capability") for request, p_name, a_name, code in found}
+
+
+def _request_link(request: SignOffRequest) -> str:
+    return request_path(request)
+
+
+def describe_waiting(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+    found = _requests(rows)
+    texts = {}
+    for row in rows:
+        if row.item_id not in found:
+            continue
+        request, practitioner, _assessor, code = found[row.item_id]
+        if request.state != RequestState.pending:
+            continue
+        made = row.due_on - timedelta(days=ASSESSOR_AFTER_DAYS)
+        texts[row.id] = ReminderText(
+            title=f"{practitioner} is waiting for your decision on {code}",
+            body=(f"{practitioner} asked you on {long_date(made)} to sign off {code}. "
+                  "Please sign it off or return it with feedback."),
+            link=_request_link(request),
+        )
+    return texts
+
+
+def describe_escalation(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+    found = _requests(rows)
+    texts = {}
+    for row in rows:
+        if row.item_id not in found:
+            continue
+        request, practitioner, assessor, code = found[row.item_id]
+        if request.state != RequestState.pending:
+            continue
+        made = row.due_on - timedelta(days=ESCALATE_AFTER_DAYS)
+        texts[row.id] = ReminderText(
+            title=f"{possessive(practitioner)} sign-off request has waited 3 weeks",
+            body=(f"{practitioner} asked {assessor} on {long_date(made)} to sign off {code} and it has not "
+                  "been decided. You are a lead at the organisation: please follow it up or ask another "
+                  "preceptor to review it."),
+            link=_request_link(request),
+        )
+    return texts
+
+
+SOURCES = [
+    Source(kind=ReminderKind.signoff_waiting, label="Sign-off waiting",
+           hint="A request has waited more than 7 days for the assessor's decision.",
+           due=waiting_due, describe=describe_waiting),
+    Source(kind=ReminderKind.escalation, label="Escalation",
+           hint="A request has waited more than 21 days; its organisation's leads are told.",
+           due=escalation_due, describe=describe_escalation),
+]

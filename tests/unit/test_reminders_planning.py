@@ -1,0 +1,103 @@
+"""Planning: what is due on a day, planned once per (item, due date, stage, person)."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from competency.reminders import notices, planning
+from competency.reminders.models import Notification, OutboxEmail, PlannedReminder, ReminderKind
+from tests.factories import OrganisationFactory, make_person
+from tests.unit.reminders_helpers import at, signoff_request
+
+
+def planned(db, **filters):
+    return list(db.session.scalars(sa.select(PlannedReminder).filter_by(**filters).order_by(PlannedReminder.id)))
+
+
+def _people(db):
+    org = OrganisationFactory()
+    practitioner = make_person("practitioner", org)
+    assessor = make_person("preceptor", org)
+    lead = make_person(["lead", "preceptor"], org)
+    return org, practitioner, assessor, lead
+
+
+class TestSignOffRequestsWaiting:
+    def test_a_request_waiting_a_week_reminds_its_assessor_once(self, db):
+        org, practitioner, assessor, _lead = _people(db)
+        request = signoff_request(practitioner, assessor, org, made_at=at(2026, 3, 2))
+
+        assert planning.plan(date(2026, 3, 8)).total == 0  # six days: not yet
+        first = planning.plan(date(2026, 3, 9))
+        again = planning.plan(date(2026, 3, 9))
+        next_day = planning.plan(date(2026, 3, 10))
+
+        assert first.counts == {("signoff_waiting", "waiting-7"): 1}
+        assert again.total == 0 and next_day.total == 0
+        (row,) = planned(db, kind=ReminderKind.signoff_waiting)
+        assert (row.item_id, row.due_on, row.stage, row.user_id) == (request.id, date(2026, 3, 9), "waiting-7",
+                                                                    assessor.id)
+
+    def test_after_three_weeks_the_leads_of_the_organisation_are_told(self, db):
+        org, practitioner, assessor, lead = _people(db)
+        other_lead = make_person("lead", org)
+        signoff_request(practitioner, assessor, org, made_at=at(2026, 3, 2))
+
+        result = planning.plan(date(2026, 3, 23))
+
+        assert result.counts[("escalation", "waiting-21")] == 2
+        assert {row.user_id for row in planned(db, kind=ReminderKind.escalation)} == {lead.id, other_lead.id}
+
+    def test_decided_requests_and_inactive_people_get_nothing(self, db):
+        from competency.signoff.models import RequestState
+
+        org, practitioner, assessor, _lead = _people(db)
+        decided = signoff_request(practitioner, assessor, org, made_at=at(2026, 3, 2))
+        decided.state = RequestState.signed
+        other_assessor = make_person("preceptor", org)
+        other_assessor.is_active_account = False
+        signoff_request(practitioner, other_assessor, org, made_at=at(2026, 3, 2))
+        db.session.flush()
+
+        assert planning.plan(date(2026, 3, 9)).total == 0
+
+    def test_a_dry_run_counts_without_writing(self, db):
+        org, practitioner, assessor, _lead = _people(db)
+        signoff_request(practitioner, assessor, org, made_at=at(2026, 3, 2))
+
+        result = planning.plan(date(2026, 3, 9), dry_run=True)
+
+        assert result.counts == {("signoff_waiting", "waiting-7"): 1}
+        assert planned(db) == []
+
+
+class TestDeliveringPlannedReminders:
+    def test_each_planned_reminder_becomes_one_notification_and_one_email(self, db):
+        org, practitioner, assessor, _lead = _people(db)
+        signoff_request(practitioner, assessor, org, made_at=at(2026, 3, 2))
+        planning.plan(date(2026, 3, 9))
+
+        assert notices.deliver_planned() == 1
+        assert notices.deliver_planned() == 0
+
+        (note,) = db.session.scalars(sa.select(Notification).filter_by(user_id=assessor.id))
+        assert "waiting for your decision" in note.title and note.read_at is None
+        (email,) = db.session.scalars(sa.select(OutboxEmail).filter_by(user_id=assessor.id))
+        assert email.to_address == assessor.email
+        assert note.link in email.body_text and note.link in email.body_html
+        assert "<a href=" in email.body_html
+
+    def test_a_request_decided_before_delivery_is_not_announced(self, db):
+        from competency.signoff.models import RequestState
+
+        org, practitioner, assessor, _lead = _people(db)
+        request = signoff_request(practitioner, assessor, org, made_at=at(2026, 3, 2))
+        planning.plan(date(2026, 3, 9))
+        request.state = RequestState.signed
+        db.session.flush()
+
+        notices.deliver_planned()
+
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 0
