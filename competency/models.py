@@ -6,3 +6,4 @@ from competency.accounts import models as accounts_models  # noqa: F401
 from competency.audit import models as audit_models  # noqa: F401
 from competency.reminders import models as reminders_models  # noqa: F401
 from competency.frameworks import models as frameworks_models  # noqa: F401
+from competency.progression import models as progression_models  # noqa: F401

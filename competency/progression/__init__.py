@@ -1,0 +1,1 @@
+"""Progression pathways: readiness for the next step, panels, apprenticeship records."""
