@@ -11,7 +11,9 @@ passed is it Valid.  A check that did not run is never counted as passed.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -32,6 +34,8 @@ from competency.passport.statuslist import (
 
 DidResolver = Callable[[str], dict[str, Any]]
 StatusListFetcher = Callable[[str], dict[str, Any]]
+#: Remembers status list proofs already found valid: (document digest, public key) -> True.
+ProofCache = MutableMapping[tuple[str, bytes], bool]
 
 
 class Outcome(StrEnum):
@@ -140,9 +144,19 @@ class _Memo:
         return self._documents[did]
 
 
+def _document_digest(document: dict[str, Any]) -> str:
+    encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
 def _check_signature(document: dict[str, Any], issuer_id: str | None, resolve: _Memo, *,
-                     what: str, name: str) -> tuple[Check, str | None]:
-    """Check ``document``'s proof with its issuer's listed key."""
+                     what: str, name: str, proof_cache: ProofCache | None = None) -> tuple[Check, str | None]:
+    """Check ``document``'s proof with its issuer's listed key.
+
+    With ``proof_cache``, a byte-identical document already verified with the
+    same key is not canonicalised again; the key is still looked up in the
+    issuer's current DID document every time, so a withdrawn key still fails.
+    """
     try:
         proof = read_proof(document)
     except ProofError as error:
@@ -162,7 +176,14 @@ def _check_signature(document: dict[str, Any], issuer_id: str | None, resolve: _
         key = public_key_for(did_document, method)
     except DidError as error:
         return Check(name, Outcome.not_valid, f"{what}: {error}"), method
+    cache_key = None
+    if proof_cache is not None:
+        cache_key = (_document_digest(document), key.public_bytes_raw())
+        if proof_cache.get(cache_key):
+            return Check(name, Outcome.valid, f"{what}: the signature matches the issuer's key."), method
     result = verify_proof(document, key)
+    if result.is_valid and cache_key is not None:
+        proof_cache[cache_key] = True
     if result.is_valid:
         return Check(name, Outcome.valid, f"{what}: the signature matches the issuer's key."), method
     if result.failure in (ProofFailure.unknown_context, ProofFailure.unsupported_cryptosuite):
@@ -195,7 +216,8 @@ def _check_dates(document: dict[str, Any], now: datetime) -> list[Check]:
 
 
 def _check_status(entry_json: Any, issuer_id: str | None, resolve: _Memo,
-                  fetch_status_list: StatusListFetcher, now: datetime) -> list[Check]:
+                  fetch_status_list: StatusListFetcher, now: datetime,
+                  proof_cache: ProofCache | None = None) -> list[Check]:
     try:
         entry = StatusEntry.from_json(entry_json)
     except StatusListError as error:
@@ -213,7 +235,8 @@ def _check_status(entry_json: Any, issuer_id: str | None, resolve: _Memo,
     list_issuer, _ = _issuer(status_list)
     if list_issuer != issuer_id:
         return [Check(name, Outcome.could_not_check, "The status list was not published by the credential's issuer.")]
-    signature, _ = _check_signature(status_list, list_issuer, resolve, what="The issuer's status list", name=name)
+    signature, _ = _check_signature(status_list, list_issuer, resolve, what="The issuer's status list", name=name,
+                                    proof_cache=proof_cache)
     if signature.outcome is not Outcome.valid:
         # An unverifiable list cannot vouch for the credential either way.
         return [Check(name, Outcome.could_not_check, signature.message)]
@@ -244,8 +267,15 @@ def verify_credential(
     resolve_did: DidResolver,
     fetch_status_list: StatusListFetcher,
     now: datetime | None = None,
+    status_proof_cache: ProofCache | None = None,
 ) -> VerificationResult:
-    """Check one credential; never raises for a bad credential or an unreachable issuer."""
+    """Check one credential; never raises for a bad credential or an unreachable issuer.
+
+    ``status_proof_cache`` (optional) remembers status lists whose proofs were
+    already checked, so a server verifying many credentials of one issuer
+    canonicalises each published list once; the credential's own proof is
+    always checked.
+    """
     now = now or datetime.now(UTC)
     if not isinstance(credential, dict):
         return VerificationResult(Outcome.not_valid, (Check("format", Outcome.not_valid, "This is not a credential."),))
@@ -270,7 +300,7 @@ def verify_credential(
     if signature.outcome is Outcome.valid:
         # Status entries of an unverified credential are untrusted URLs: not fetched.
         for entry in status_entries(credential):
-            checks.extend(_check_status(entry, issuer_id, resolve, fetch_status_list, now))
+            checks.extend(_check_status(entry, issuer_id, resolve, fetch_status_list, now, status_proof_cache))
     outcome = max((check.outcome for check in checks), key=_SEVERITY.__getitem__)
     return VerificationResult(outcome, tuple(checks), verification_method=method, **details)
 
@@ -296,6 +326,7 @@ def verify_document(
     resolve_did: DidResolver,
     fetch_status_list: StatusListFetcher,
     now: datetime | None = None,
+    status_proof_cache: ProofCache | None = None,
 ) -> list[VerificationResult]:
     """Verify every credential in an upload (one credential or a bundle), in order.
 
@@ -303,6 +334,7 @@ def verify_document(
     """
     now = now or datetime.now(UTC)
     return [
-        verify_credential(credential, resolve_did=resolve_did, fetch_status_list=fetch_status_list, now=now)
+        verify_credential(credential, resolve_did=resolve_did, fetch_status_list=fetch_status_list, now=now,
+                          status_proof_cache=status_proof_cache)
         for credential in extract_credentials(payload)
     ]

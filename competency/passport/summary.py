@@ -1,0 +1,107 @@
+"""Reading the facts a person looks for out of an Open Badges credential (pure, never trusts it).
+
+A summary is for display and lists only; whether the credential is genuine is
+decided by :mod:`competency.passport.verification`.  Every field tolerates a
+malformed document and falls back to ``None``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from competency.passport.credentials import COMPETENCY, PROGRAMME_COMPLETION
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    kind: str  # signoff | completion | other
+    name: str
+    credential_uri: str | None
+    issuer_did: str | None
+    issuer_name: str | None
+    holder_name: str | None
+    achievement_name: str | None
+    capability_uuid: str | None
+    capability_code: str | None
+    pillar: str | None
+    level_name: str | None
+    level_uuid: str | None
+    assessor_name: str | None
+    assessor_profession: str | None
+    assessor_registration: str | None
+    awarded_on: date | None
+    started_on: date | None = None
+
+
+def _text(value: Any, limit: int = 300) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else ([value] if value is not None else [])
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+
+
+def _uuid(urn: Any) -> str | None:
+    if isinstance(urn, str) and urn.startswith("urn:uuid:"):
+        return urn[len("urn:uuid:"):][:36].lower()
+    return None
+
+
+def summarise(document: Any) -> CredentialSummary:
+    credential = _dict(document)
+    issuer = credential.get("issuer")
+    issuer_did = issuer if isinstance(issuer, str) else _text(_dict(issuer).get("id"))
+    subject = _dict(credential.get("credentialSubject"))
+    achievement = _dict(subject.get("achievement"))
+    achievement_type = achievement.get("achievementType")
+    kind = {COMPETENCY: "signoff", PROGRAMME_COMPLETION: "completion"}.get(achievement_type, "other")
+    holder_name = next((_text(entry.get("identityHash")) for entry in map(_dict, _list(subject.get("identifier")))
+                        if entry.get("identityType") == "name" and entry.get("hashed") is False), None)
+    level_uuid = level_name = None
+    for result in map(_dict, _list(subject.get("result"))):
+        level_uuid = _text(result.get("achievedLevel"))
+    for description in map(_dict, _list(achievement.get("resultDescription"))):
+        for level in map(_dict, _list(description.get("rubricCriterionLevel"))):
+            if level_uuid and level.get("id") == level_uuid:
+                level_name = _text(level.get("name"))
+    tags = [tag for tag in _list(achievement.get("tag")) if isinstance(tag, str)]
+    pillar = tags[0] if kind == "signoff" and tags else None
+    source = _dict(subject.get("source"))
+    registration = next((_text(entry.get("identifier")) for entry in map(_dict, _list(source.get("otherIdentifier")))),
+                        None)
+    return CredentialSummary(
+        kind=kind,
+        name=_text(credential.get("name")) or "Unnamed credential",
+        credential_uri=_text(credential.get("id")),
+        issuer_did=issuer_did,
+        issuer_name=_text(_dict(issuer).get("name"), 200),
+        holder_name=holder_name,
+        achievement_name=_text(achievement.get("name")),
+        capability_uuid=_uuid(achievement.get("id")) if kind == "signoff" else None,
+        capability_code=_text(achievement.get("humanCode"), 40),
+        pillar=pillar,
+        level_name=level_name,
+        level_uuid=_uuid(level_uuid),
+        assessor_name=_text(source.get("name"), 200),
+        assessor_profession=_text(source.get("description"), 200),
+        assessor_registration=registration,
+        awarded_on=_date(subject.get("activityEndDate")) or _date(credential.get("validFrom")),
+        started_on=_date(subject.get("activityStartDate")),
+    )

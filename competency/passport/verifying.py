@@ -1,0 +1,210 @@
+"""Verifying uploads and share links, and saying who the issuer is (the trust list).
+
+Trust is separate from validity: a credential whose signature, key, dates and
+status all check out is Valid whoever issued it; the page then says whether
+the issuer is one this installation knows (an organisation here, or an entry
+on the administrators' trust list) or an issuer it does not know.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from competency.accounts.models import SECTOR_LABELS, Organisation, Sector, User
+from competency.audit.services import record_event
+from competency.errors import Conflict, DomainError, NotFound
+from competency.extensions import db
+from competency.passport import resolver
+from competency.passport.did import DidError, did_web_to_url
+from competency.passport.keys import base_url, did_for
+from competency.passport.models import TrustedIssuer
+from competency.passport.summary import CredentialSummary, summarise
+from competency.passport.verification import (
+    FetchError,
+    Outcome,
+    VerificationResult,
+    extract_credentials,
+    verify_credential,
+)
+
+MAX_CREDENTIALS = 500
+
+# What a recruiter reads under each outcome.
+OUTCOME_EXPLANATIONS = {
+    Outcome.valid: "This credential is genuine: the issuer's signature checks, the issuer has not revoked or "
+                   "suspended it, and it has not expired.",
+    Outcome.not_valid: "Do not rely on this credential.",
+    Outcome.could_not_check: "We could not confirm this credential. It has not been shown to be genuine; "
+                             "try again later or contact the issuer.",
+}
+
+
+class UnreadableUpload(DomainError):
+    """The upload or link did not give a credential or passport bundle."""
+
+
+@dataclass(frozen=True)
+class IssuerTrust:
+    is_known: bool
+    name: str | None
+    sector: str | None
+    source: str | None  # "this installation" | "trust list"
+
+    @property
+    def label(self) -> str:
+        if not self.is_known:
+            return "Not on this service's list of known issuers"
+        sector = f", {self.sector}" if self.sector else ""
+        return f"Known issuer: {self.name}{sector}"
+
+
+@dataclass(frozen=True)
+class CheckedCredential:
+    result: VerificationResult
+    summary: CredentialSummary
+    issuer: IssuerTrust
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.result.outcome
+
+    @property
+    def explanation(self) -> str:
+        return OUTCOME_EXPLANATIONS[self.result.outcome]
+
+    @property
+    def colour(self) -> str:
+        return {Outcome.valid: "green", Outcome.not_valid: "red", Outcome.could_not_check: "yellow"}[self.outcome]
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.result.to_json()
+        data["explanation"] = self.explanation
+        data["issuer"].update({"is_known": self.issuer.is_known, "known_name": self.issuer.name,
+                               "sector": self.issuer.sector, "known_from": self.issuer.source})
+        data["summary"] = {
+            "kind": self.summary.kind, "holder_name": self.summary.holder_name,
+            "achievement": self.summary.achievement_name, "capability_code": self.summary.capability_code,
+            "pillar": self.summary.pillar, "level": self.summary.level_name,
+            "assessor": self.summary.assessor_name, "assessor_registration": self.summary.assessor_registration,
+            "awarded_on": self.summary.awarded_on.isoformat() if self.summary.awarded_on else None,
+        }
+        return data
+
+
+def issuer_trust(did: str | None) -> IssuerTrust:
+    if not did:
+        return IssuerTrust(False, None, None, None)
+    from competency.passport import queries
+
+    organisation = queries.organisation_for_did(did)
+    if organisation is not None:
+        return IssuerTrust(True, organisation.name, SECTOR_LABELS[organisation.sector], "this installation")
+    entry = db.session.scalar(sa.select(TrustedIssuer).where(TrustedIssuer.did == did))
+    if entry is not None:
+        return IssuerTrust(True, entry.name, SECTOR_LABELS[entry.sector], "trust list")
+    return IssuerTrust(False, None, None, None)
+
+
+def check_credential(credential: Any, *, now: datetime | None = None) -> CheckedCredential:
+    result = verify_credential(credential, resolve_did=resolver.resolve_did,
+                               fetch_status_list=resolver.fetch_status_list, now=now or datetime.now(UTC),
+                               status_proof_cache=resolver.status_proof_cache)
+    return CheckedCredential(result, summarise(credential), issuer_trust(result.issuer_id))
+
+
+def check_payload(payload: Any, *, now: datetime | None = None) -> list[CheckedCredential]:
+    """Verify every credential in a credential or bundle.
+
+    :raises UnreadableUpload: neither a credential nor a bundle, or too many credentials.
+    """
+    try:
+        credentials = extract_credentials(payload)
+    except ValueError as error:
+        raise UnreadableUpload(str(error)) from None
+    if not credentials:
+        raise UnreadableUpload("The bundle holds no credentials.")
+    if len(credentials) > MAX_CREDENTIALS:
+        raise UnreadableUpload(f"The bundle holds more than {MAX_CREDENTIALS} credentials.")
+    now = now or datetime.now(UTC)
+    return [check_credential(credential, now=now) for credential in credentials]
+
+
+def parse_upload(raw: bytes) -> Any:
+    """The JSON in an uploaded file.
+
+    :raises UnreadableUpload: not UTF-8 JSON.
+    """
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        raise UnreadableUpload("The file is not a JSON credential or passport bundle.") from None
+
+
+def payload_from_share_url(url: str) -> Any:
+    """The bundle behind a share link, here or on another installation.
+
+    :raises UnreadableUpload: not a share link, or the link is revoked, expired or unreachable.
+    """
+    from competency.passport import sharing
+
+    url = (url or "").strip()
+    token = sharing.token_from_url(url, base_url())
+    if token is not None:
+        share = sharing.open_share(token, channel="verify")
+        if share is None:
+            raise UnreadableUpload("This share link has expired or was withdrawn by its holder.")
+        return sharing.bundle_for(share)
+    if not url.startswith(("https://", "http://")):
+        raise UnreadableUpload("Enter the full share link, starting with https://")
+    try:
+        return resolver.fetch_shared_bundle(url)
+    except FetchError as error:
+        if "404" in str(error):
+            raise UnreadableUpload("This share link has expired or was withdrawn by its holder.") from None
+        raise UnreadableUpload(f"The share link could not be opened: {error}.") from None
+
+
+# -- the trust list ---------------------------------------------------------------------------
+
+def add_trusted_issuer(*, did: str, name: str, sector: Sector, by: User) -> TrustedIssuer:
+    """:raises DomainError: not a did:web; Conflict: already listed."""
+    did = did.strip()
+    try:
+        did_web_to_url(did)
+    except DidError:
+        raise DomainError("Enter the issuer's identifier, starting did:web:", field="did") from None
+    if db.session.scalar(sa.select(TrustedIssuer.id).where(TrustedIssuer.did == did)):
+        raise Conflict("That issuer is already on the trust list.", field="did")
+    entry = TrustedIssuer(did=did, name=name.strip(), sector=sector, added_by_id=by.id)
+    db.session.add(entry)
+    db.session.flush()
+    record_event("passport.trusted_issuer_added", actor=by, subject=entry, data={"did": did, "name": entry.name})
+    return entry
+
+
+def remove_trusted_issuer(entry: TrustedIssuer, *, by: User) -> None:
+    record_event("passport.trusted_issuer_removed", actor=by, subject=entry, data={"did": entry.did,
+                                                                                  "name": entry.name})
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def own_issuers() -> list[tuple[Organisation, str]]:
+    """This installation's organisations that have issued credentials or hold a key, with their DIDs."""
+    from competency.passport.models import SigningKey
+
+    organisations = db.session.scalars(
+        sa.select(Organisation).where(sa.exists().where(SigningKey.organisation_id == Organisation.id))
+        .order_by(Organisation.name))
+    return [(organisation, did_for(organisation)) for organisation in organisations]
+
+
+def load_trusted_issuer(entry_id: int) -> TrustedIssuer:
+    entry = db.session.get(TrustedIssuer, entry_id)
+    if entry is None:
+        raise NotFound("That trust list entry does not exist.")
+    return entry
