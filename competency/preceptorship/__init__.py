@@ -1,0 +1,1 @@
+"""Preceptorship and ASYE-style programmes: templates, enrolments, scheduling, reviews, supervision, confidence."""

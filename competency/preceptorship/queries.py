@@ -1,0 +1,271 @@
+"""Read-only queries: scoping, the timeline, cohort and preceptee lists, evidence counts, due dates.
+
+Every list loads a fixed number of statements however many enrolments there are
+(eager loading, states computed in SQL), so pages stay fast as programmes grow.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from competency.accounts.models import Membership, Role, User
+from competency.accounts.policies import org_ids_with_role
+from competency.extensions import db
+from competency.preceptorship.models import (
+    Enrolment,
+    EnrolmentMilestone,
+    EnrolmentPause,
+    EnrolmentStatus,
+    ProgrammeCompletion,
+    SupervisionSession,
+    TemplateVersion,
+)
+
+LONDON = ZoneInfo("Europe/London")
+COHORT_STATES = {
+    "on_track": "On track",
+    "due_soon": "Due soon",
+    "overdue": "Overdue",
+    "paused": "Paused",
+    "completed": "Completed",
+    "withdrawn": "Withdrawn",
+}
+CURRENT_STATES = ("on_track", "due_soon", "overdue", "paused")
+
+
+def today() -> date:
+    """Today's date in the UK, where programmes run."""
+    return datetime.now(LONDON).date()
+
+
+# --- scoping ---------------------------------------------------------------------------------
+
+def visible_enrolments_clause(user: User):
+    """Enrolments ``user`` is a party to, or that belong to an organisation they lead."""
+    lead_orgs = org_ids_with_role(user, Role.lead)
+    return sa.or_(
+        Enrolment.practitioner_id == user.id,
+        Enrolment.preceptor_id == user.id,
+        Enrolment.lead_id == user.id,
+        Enrolment.organisation_id.in_(lead_orgs or [-1]),
+    )
+
+
+def _timeline_options():
+    return (
+        joinedload(Enrolment.practitioner), joinedload(Enrolment.preceptor), joinedload(Enrolment.lead),
+        joinedload(Enrolment.organisation),
+        joinedload(Enrolment.template_version).joinedload(TemplateVersion.template),
+        selectinload(Enrolment.milestones).selectinload(EnrolmentMilestone.signatures),
+        selectinload(Enrolment.milestones).joinedload(EnrolmentMilestone.definition),
+        selectinload(Enrolment.pauses),
+        selectinload(Enrolment.supervisions).joinedload(SupervisionSession.recorded_by),
+        selectinload(Enrolment.protected_time),
+        selectinload(Enrolment.checkins),
+    )
+
+
+def enrolment_for(user: User, enrolment_id: int, *, full: bool = False) -> Enrolment | None:
+    """The enrolment if ``user`` may see it, else None (the caller answers 404)."""
+    query = sa.select(Enrolment).where(Enrolment.id == enrolment_id, visible_enrolments_clause(user))
+    if full:
+        query = query.options(*_timeline_options())
+    return db.session.scalar(query)
+
+
+def completions_for(practitioner_id: int) -> list[ProgrammeCompletion]:
+    """Completed programmes, as the passport carries them (newest first)."""
+    return list(db.session.scalars(
+        sa.select(ProgrammeCompletion).where(ProgrammeCompletion.practitioner_id == practitioner_id)
+        .options(joinedload(ProgrammeCompletion.organisation))
+        .order_by(ProgrammeCompletion.completed_on.desc(), ProgrammeCompletion.id.desc())))
+
+
+def my_enrolments(user: User) -> list[Enrolment]:
+    return list(db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.practitioner_id == user.id)
+        .options(joinedload(Enrolment.organisation),
+                 joinedload(Enrolment.template_version).joinedload(TemplateVersion.template),
+                 joinedload(Enrolment.preceptor), selectinload(Enrolment.milestones), selectinload(Enrolment.pauses))
+        .order_by(Enrolment.start_on.desc(), Enrolment.id.desc())))
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+def evidence_counts(practitioner_id: int, since: date, until: date | None = None) -> dict[str, int] | None:
+    """The practitioner's evidence by kind from ``since`` (the programme start).
+
+    Feedback is also counted by who gave it (``feedback_people``, ``feedback_professionals``).
+    Returns None when the evidence area is not installed, so nothing is enforced.
+    """
+    try:
+        from competency.evidence.models import Evidence, FeedbackSource
+    except ImportError:  # pragma: no cover - evidence is part of the platform
+        return None
+    query = (sa.select(Evidence.kind, Evidence.feedback_source, sa.func.count())
+             .where(Evidence.owner_id == practitioner_id, Evidence.occurred_on >= since)
+             .group_by(Evidence.kind, Evidence.feedback_source))
+    if until is not None:
+        query = query.where(Evidence.occurred_on <= until)
+    counts: dict[str, int] = {}
+    for kind, source, number in db.session.execute(query):
+        counts[kind.value] = counts.get(kind.value, 0) + number
+        if source in (FeedbackSource.person_served, FeedbackSource.carer):
+            counts["feedback_people"] = counts.get("feedback_people", 0) + number
+        elif source == FeedbackSource.colleague:
+            counts["feedback_professionals"] = counts.get("feedback_professionals", 0) + number
+    return counts
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    kind: str
+    required: int
+    have: int | None
+
+    @property
+    def is_met(self) -> bool:
+        return self.have is not None and self.have >= self.required
+
+    @property
+    def missing(self) -> int:
+        return max(self.required - (self.have or 0), 0)
+
+
+def evidence_lines(required: dict[str, int], counts: dict[str, int] | None) -> list[EvidenceLine]:
+    return [EvidenceLine(kind, number, None if counts is None else counts.get(kind, 0))
+            for kind, number in required.items()]
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+def _exists_pause_on(on: date):
+    return sa.exists().where(EnrolmentPause.enrolment_id == Enrolment.id, EnrolmentPause.start_on <= on,
+                             EnrolmentPause.end_on >= on)
+
+
+def _open_milestone(*conditions):
+    return sa.exists().where(
+        EnrolmentMilestone.enrolment_id == Enrolment.id, EnrolmentMilestone.is_required.is_(True),
+        EnrolmentMilestone.completed_on.is_(None), EnrolmentMilestone.is_after_completion.is_(False), *conditions)
+
+
+def cohort_state(on: date):
+    """The cohort state of each enrolment on ``on``, as one SQL expression."""
+    return sa.case(
+        (Enrolment.status == EnrolmentStatus.withdrawn, "withdrawn"),
+        (Enrolment.status == EnrolmentStatus.completed, "completed"),
+        (_exists_pause_on(on), "paused"),
+        (_open_milestone(EnrolmentMilestone.due_on < on), "overdue"),
+        (_open_milestone(EnrolmentMilestone.due_soon_on <= on), "due_soon"),
+        else_="on_track",
+    )
+
+
+@dataclass
+class CohortFilters:
+    state: str = ""  # "" = current (on track, due soon, overdue, paused); "all"; or one state
+    organisation_id: int | None = None
+    template_id: int | None = None
+    preceptor_id: int | None = None
+
+
+def cohort_query(user: User, on: date, filters: CohortFilters) -> sa.Select:
+    """Rows of (Enrolment, state) for the organisations ``user`` leads."""
+    lead_orgs = org_ids_with_role(user, Role.lead)
+    state = cohort_state(on).label("state")
+    query = (sa.select(Enrolment, state).where(Enrolment.organisation_id.in_(lead_orgs or [-1]))
+             .join(Enrolment.practitioner)
+             .options(joinedload(Enrolment.practitioner), joinedload(Enrolment.preceptor),
+                      joinedload(Enrolment.organisation),
+                      joinedload(Enrolment.template_version).joinedload(TemplateVersion.template),
+                      selectinload(Enrolment.milestones).joinedload(EnrolmentMilestone.definition),
+                      selectinload(Enrolment.pauses))
+             .order_by(User.display_name, Enrolment.id))
+    if filters.organisation_id:
+        query = query.where(Enrolment.organisation_id == filters.organisation_id)
+    if filters.template_id:
+        query = query.where(Enrolment.template_version.has(TemplateVersion.template_id == filters.template_id))
+    if filters.preceptor_id:
+        query = query.where(Enrolment.preceptor_id == filters.preceptor_id)
+    if filters.state in COHORT_STATES:
+        query = query.where(cohort_state(on) == filters.state)
+    elif filters.state != "all":
+        query = query.where(Enrolment.status == EnrolmentStatus.active)
+    return query
+
+
+def cohort_counts(user: User, on: date, filters: CohortFilters) -> dict[str, int]:
+    """How many enrolments are in each state (ignoring the state filter): one query."""
+    base = cohort_query(user, on, CohortFilters(state="all", organisation_id=filters.organisation_id,
+                                                template_id=filters.template_id,
+                                                preceptor_id=filters.preceptor_id)).subquery()
+    rows = db.session.execute(sa.select(base.c.state, sa.func.count()).group_by(base.c.state))
+    counts = {key: 0 for key in COHORT_STATES}
+    counts.update({state: number for state, number in rows})
+    return counts
+
+
+def preceptee_enrolments(user: User) -> list[Enrolment]:
+    """Programmes ``user`` is the named preceptor on that still need something (active, or a follow-up open)."""
+    open_follow_up = sa.exists().where(EnrolmentMilestone.enrolment_id == Enrolment.id,
+                                       EnrolmentMilestone.is_after_completion.is_(True),
+                                       EnrolmentMilestone.completed_on.is_(None))
+    return list(db.session.scalars(
+        sa.select(Enrolment).join(Enrolment.practitioner)
+        .where(Enrolment.preceptor_id == user.id,
+               sa.or_(Enrolment.status == EnrolmentStatus.active,
+                      sa.and_(Enrolment.status == EnrolmentStatus.completed, open_follow_up)))
+        .options(joinedload(Enrolment.practitioner), joinedload(Enrolment.organisation),
+                 joinedload(Enrolment.template_version).joinedload(TemplateVersion.template),
+                 selectinload(Enrolment.milestones).selectinload(EnrolmentMilestone.signatures),
+                 selectinload(Enrolment.milestones).joinedload(EnrolmentMilestone.definition),
+                 selectinload(Enrolment.pauses), selectinload(Enrolment.supervisions))
+        .order_by(User.display_name, Enrolment.id)))
+
+
+def members_with_roles(organisation_id: int, *roles: Role) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, Membership.is_active.is_(True),
+               Membership.role.in_(roles), User.is_active_account.is_(True))
+        .distinct().order_by(User.display_name)))
+
+
+# --- for reminders and reports ---------------------------------------------------------------
+
+def milestone_due_dates() -> sa.Select:
+    """Every open milestone someone must act on, with its due dates: one set-based SELECT.
+
+    Columns: milestone_id, enrolment_id, code, title, due_on, due_soon_on, practitioner_id,
+    preceptor_id, lead_id, organisation_id. Required milestones of active enrolments,
+    plus the after-completion follow-up of completed ones. Add ``.where(...)`` on
+    ``due_on`` / ``due_soon_on`` to pick a day; both are indexed-friendly plain dates.
+    """
+    from competency.preceptorship.models import TemplateMilestone
+
+    return (
+        sa.select(EnrolmentMilestone.id.label("milestone_id"), EnrolmentMilestone.enrolment_id,
+                  EnrolmentMilestone.code, TemplateMilestone.title, EnrolmentMilestone.due_on,
+                  EnrolmentMilestone.due_soon_on, Enrolment.practitioner_id, Enrolment.preceptor_id,
+                  Enrolment.lead_id, Enrolment.organisation_id)
+        .join(Enrolment, Enrolment.id == EnrolmentMilestone.enrolment_id)
+        .join(TemplateMilestone, TemplateMilestone.id == EnrolmentMilestone.template_milestone_id)
+        .where(EnrolmentMilestone.completed_on.is_(None), EnrolmentMilestone.is_required.is_(True),
+               sa.or_(Enrolment.status == EnrolmentStatus.active,
+                      sa.and_(Enrolment.status == EnrolmentStatus.completed,
+                              EnrolmentMilestone.is_after_completion.is_(True))))
+    )
+
+
+def supervision_due_dates() -> sa.Select:
+    """Active enrolments with the date their next supervision is due (enrolment_id, due_on, parties)."""
+    return (
+        sa.select(Enrolment.id.label("enrolment_id"), Enrolment.next_supervision_due_on.label("due_on"),
+                  Enrolment.practitioner_id, Enrolment.preceptor_id, Enrolment.lead_id, Enrolment.organisation_id)
+        .where(Enrolment.status == EnrolmentStatus.active, Enrolment.next_supervision_due_on.is_not(None))
+    )
