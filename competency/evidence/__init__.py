@@ -1,0 +1,1 @@
+"""Evidence: what practitioners record against capabilities, and the files attached to it."""

@@ -1,0 +1,195 @@
+"""Deciding whether an uploaded file may be kept: by its name, its size and above all its content.
+
+The extension a person gives a file is only a claim. Each allowed kind is
+recognised from the bytes themselves, and the claim must agree with what the
+bytes are; anything else is refused with a message that says why.
+"""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+
+import filetype
+
+from competency.errors import DomainError
+
+
+class UploadRefused(DomainError):
+    """The file was not stored; ``message`` says why in plain words."""
+
+
+@dataclass(frozen=True)
+class FileKind:
+    code: str
+    label: str
+    media_type: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileKind("pdf", "PDF", "application/pdf", ("pdf",))
+PNG = FileKind("png", "PNG image", "image/png", ("png",))
+JPEG = FileKind("jpeg", "JPEG image", "image/jpeg", ("jpg", "jpeg"))
+GIF = FileKind("gif", "GIF image", "image/gif", ("gif",))
+WEBP = FileKind("webp", "WebP image", "image/webp", ("webp",))
+DOCX = FileKind("docx", "Word document",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ("docx",))
+XLSX = FileKind("xlsx", "Excel workbook",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ("xlsx",))
+PPTX = FileKind("pptx", "PowerPoint presentation",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation", ("pptx",))
+ODT = FileKind("odt", "OpenDocument text", "application/vnd.oasis.opendocument.text", ("odt",))
+TEXT = FileKind("text", "plain text file", "text/plain; charset=utf-8", ("txt",))
+
+ALLOWED_KINDS = (PDF, PNG, JPEG, GIF, WEBP, DOCX, XLSX, PPTX, ODT, TEXT)
+KIND_BY_EXTENSION = {ext: kind for kind in ALLOWED_KINDS for ext in kind.extensions}
+ALLOWED_EXTENSIONS_TEXT = "PDF, PNG, JPEG, GIF, WebP, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), " \
+                          "OpenDocument text (.odt) or plain text (.txt)"
+
+# The main part each Office Open XML package must declare in [Content_Types].xml.
+OOXML_MAIN_PARTS = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+}
+MAX_MANIFEST_BYTES = 1024 * 1024
+EXECUTABLE_KINDS = {"exe", "elf", "wasm", "swf", "crx", "cab", "deb", "rpm"}
+EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe",
+                    b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"#!")
+MAX_FILENAME_LENGTH = 200
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+def check_filename(filename: str | None) -> str:
+    """The name to show, or refusal for anything that is not a plain file name."""
+    name = unicodedata.normalize("NFC", (filename or "").strip())
+    if not name:
+        raise UploadRefused("Choose a file to upload.", rule="upload_missing", field="file")
+    if _UNSAFE_NAME.search(name) or name in (".", ".."):
+        raise UploadRefused(
+            f"The file name \u201c{_printable(name)}\u201d is not allowed: it contains a folder path or characters "
+            "that cannot be used in a file name. Rename the file and try again.",
+            rule="upload_bad_filename", field="file")
+    if name.startswith("."):
+        raise UploadRefused("File names cannot start with a dot. Rename the file and try again.",
+                            rule="upload_bad_filename", field="file")
+    if len(name) > MAX_FILENAME_LENGTH:
+        raise UploadRefused(f"The file name is longer than {MAX_FILENAME_LENGTH} characters. Shorten it and try again.",
+                            rule="upload_bad_filename", field="file")
+    return name
+
+
+def _printable(name: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in name)[:80]
+
+
+def _extension(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def size_limit_text(max_bytes: int) -> str:
+    megabytes = max_bytes / (1024 * 1024)
+    return f"{megabytes:g} MB" if megabytes >= 1 else f"{max_bytes // 1024} KB"
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    if size == 0:
+        raise UploadRefused("The file is empty. Choose a file with something in it.", rule="upload_empty",
+                            field="file")
+    if size > max_bytes:
+        raise UploadRefused(f"The file is larger than {size_limit_text(max_bytes)}. Choose a smaller file.",
+                            rule="upload_too_large", field="file")
+
+
+def _looks_executable(data: bytes) -> bool:
+    guess = filetype.guess(data[:8192])
+    return data.startswith(EXECUTABLE_MAGIC) or (guess is not None and guess.extension in EXECUTABLE_KINDS)
+
+
+def _ooxml_kind(data: bytes) -> str | None:
+    """docx/xlsx/pptx when the zip declares that main part (and no macros), else None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo("[Content_Types].xml")
+            if info.file_size > MAX_MANIFEST_BYTES:
+                return None
+            manifest = archive.read(info).decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
+        return None
+    for code, main_part in OOXML_MAIN_PARTS.items():
+        if f'ContentType="{main_part}"' in manifest:
+            return code
+    return None
+
+
+def _is_odt(data: bytes) -> bool:
+    # An OpenDocument package starts with an uncompressed "mimetype" entry naming its type.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo("mimetype")
+            if info.file_size > 200:
+                return False
+            return archive.read(info).strip() == b"application/vnd.oasis.opendocument.text"
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
+        return False
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_kind(data: bytes) -> FileKind | None:
+    """What the bytes are, among the allowed kinds (None when they are none of them)."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    guess = filetype.guess(data[:8192])
+    if guess is not None:
+        by_ext = {"png": PNG, "jpg": JPEG, "gif": GIF, "webp": WEBP}
+        if guess.extension in by_ext:
+            return by_ext[guess.extension]
+    if data.startswith(b"PK\x03\x04"):
+        code = _ooxml_kind(data)
+        if code:
+            return {"docx": DOCX, "xlsx": XLSX, "pptx": PPTX}[code]
+        if _is_odt(data):
+            return ODT
+        return None
+    if _is_text(data) and not _looks_executable(data):
+        return TEXT
+    return None
+
+
+def check_upload(filename: str | None, data: bytes, max_bytes: int) -> tuple[str, FileKind]:
+    """Return (display name, kind) for an acceptable file, or raise :class:`UploadRefused`."""
+    name = check_filename(filename)
+    check_size(len(data), max_bytes)
+    extension = _extension(name)
+    claimed = KIND_BY_EXTENSION.get(extension)
+    if claimed is None:
+        raise UploadRefused(
+            f"Files ending .{extension} cannot be uploaded. Upload a {ALLOWED_EXTENSIONS_TEXT}." if extension
+            else f"The file name has no extension. Upload a {ALLOWED_EXTENSIONS_TEXT}.",
+            rule="upload_type_not_allowed", field="file")
+    if _looks_executable(data):
+        raise UploadRefused(
+            f"\u201c{_printable(name)}\u201d is a program, not a document, even though its name ends .{extension}. "
+            "Programs cannot be uploaded as evidence.", rule="upload_executable", field="file")
+    actual = detect_kind(data)
+    if actual is None:
+        raise UploadRefused(
+            f"\u201c{_printable(name)}\u201d is named as a {claimed.label} but its content is not one, or it is "
+            f"damaged. Upload a {ALLOWED_EXTENSIONS_TEXT}.", rule="upload_content_mismatch", field="file")
+    if actual is not claimed:
+        raise UploadRefused(
+            f"\u201c{_printable(name)}\u201d is named as a {claimed.label} but its content is a {actual.label}. "
+            f"Rename it to end .{actual.extensions[0]} if that is right, or upload the intended file.",
+            rule="upload_content_mismatch", field="file")
+    return name, actual

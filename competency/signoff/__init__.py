@@ -1,0 +1,1 @@
+"""Sign-off requests, sign-offs and their revocation, and the rules that govern them."""

@@ -1,0 +1,55 @@
+"""Who may see and act on sign-off requests and sign-offs (pure predicates, no queries)."""
+from __future__ import annotations
+
+from competency.accounts.models import Role, User
+from competency.accounts.policies import has_role
+from competency.signoff.models import SignOff, SignOffRequest
+
+REVIEWER_ROLES = (Role.preceptor, Role.lead)
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def can_view_request(user: User | None, request: SignOffRequest) -> bool:
+    if not _signed_in(user):
+        return False
+    return (user.id in (request.practitioner_id, request.assessor_id)
+            or has_role(user, request.organisation_id, *REVIEWER_ROLES))
+
+
+def may_decide(user: User | None, request: SignOffRequest) -> bool:
+    """The named assessor, or a lead where the request was made (covering absence), never the practitioner."""
+    if not _signed_in(user) or user.id == request.practitioner_id:
+        return False
+    return user.id == request.assessor_id or has_role(user, request.organisation_id, Role.lead)
+
+
+def can_decide(user: User | None, request: SignOffRequest) -> bool:
+    return request.is_pending and may_decide(user, request)
+
+
+def can_withdraw(user: User | None, request: SignOffRequest) -> bool:
+    return _signed_in(user) and request.is_pending and user.id == request.practitioner_id
+
+
+def can_view_signoff(user: User | None, signoff: SignOff) -> bool:
+    if not _signed_in(user):
+        return False
+    if user.id in (signoff.practitioner_id, signoff.assessor_id):
+        return True
+    return signoff.organisation_id is not None and has_role(user, signoff.organisation_id, *REVIEWER_ROLES)
+
+
+def may_revoke(user: User | None, signoff: SignOff) -> bool:
+    """The signing assessor, or a lead of the organisation where it was signed (or recognised)."""
+    if not _signed_in(user):
+        return False
+    if signoff.assessor_id is not None and user.id == signoff.assessor_id:
+        return True
+    return signoff.organisation_id is not None and has_role(user, signoff.organisation_id, Role.lead)
+
+
+def can_revoke(user: User | None, signoff: SignOff) -> bool:
+    return not signoff.is_revoked and may_revoke(user, signoff)
