@@ -7,4 +7,6 @@ from competency.audit import models as audit_models  # noqa: F401
 from competency.reminders import models as reminders_models  # noqa: F401
 from competency.frameworks import models as frameworks_models  # noqa: F401
 from competency.progression import models as progression_models  # noqa: F401
+from competency.evidence import models as evidence_models  # noqa: F401
+from competency.signoff import models as signoff_models  # noqa: F401
 from competency.preceptorship import models as preceptorship_models  # noqa: F401
