@@ -15,6 +15,11 @@ from competency.preceptorship.services import refresh_supervision_due
 MAX_SESSION_MINUTES = 8 * 60
 
 
+def _require_open(enrolment: Enrolment) -> None:
+    if not enrolment.is_open:
+        raise Conflict(f"This programme is {enrolment.status.value}; nothing more can be recorded on it.")
+
+
 def _within_programme(enrolment: Enrolment, day: date, on: date, field: str, what: str) -> None:
     if day < enrolment.start_on:
         raise EnrolmentRuleError(f"The {what} cannot be before the programme started on "
@@ -26,6 +31,7 @@ def _within_programme(enrolment: Enrolment, day: date, on: date, field: str, wha
 def record_supervision(enrolment: Enrolment, *, held_on: date, minutes: int, topics: str = "", notes: str = "",
                        by: User, on: date) -> SupervisionSession:
     """Either the preceptee or the preceptor records a session; the other confirms it."""
+    _require_open(enrolment)
     if not policies.can_log_supervision(by, enrolment):
         raise PermissionDenied("Only the preceptee and their preceptor record supervision on an open programme.")
     _within_programme(enrolment, held_on, on, "held_on", "supervision date")
@@ -60,6 +66,7 @@ def confirm_supervision(session: SupervisionSession, *, by: User, at: datetime) 
 
 def record_protected_time(enrolment: Enrolment, *, taken_on: date, minutes: int, activity: str = "", by: User,
                           on: date) -> ProtectedTimeEntry:
+    _require_open(enrolment)
     if not policies.can_log_protected_time(by, enrolment):
         raise PermissionDenied("Only the preceptee and their preceptor log protected time on an open programme.")
     _within_programme(enrolment, taken_on, on, "taken_on", "date")
@@ -76,6 +83,7 @@ def record_protected_time(enrolment: Enrolment, *, taken_on: date, minutes: int,
 def record_checkin(enrolment: Enrolment, *, checked_on: date, wellbeing: int, ratings: dict[str, int],
                    note: str = "", milestone_code: str | None = None, by: User, on: date) -> ConfidenceCheckin:
     """The preceptee rates their confidence in every pillar the template names, and their wellbeing (1-5)."""
+    _require_open(enrolment)
     if not policies.can_check_in(by, enrolment):
         raise PermissionDenied("Only the preceptee records their own confidence check-in.")
     _within_programme(enrolment, checked_on, on, "checked_on", "check-in date")
