@@ -10,3 +10,4 @@ from competency.progression import models as progression_models  # noqa: F401
 from competency.evidence import models as evidence_models  # noqa: F401
 from competency.signoff import models as signoff_models  # noqa: F401
 from competency.preceptorship import models as preceptorship_models  # noqa: F401
+from competency.passport import models as passport_models  # noqa: F401

@@ -38,6 +38,10 @@ from competency.passport.verification import Outcome
 from competency.passport.verifying import CheckedCredential, check_credential, check_payload
 
 
+class NoLongerValid(DomainError):
+    """Re-checked at acceptance, the credential is no longer valid (the new result is kept)."""
+
+
 def holder_matches(document: Any, holder: User) -> bool:
     registration = (ob.Registration(holder.registration_body, holder.registration_number)
                     if holder.registration_body and holder.registration_number else None)
@@ -150,7 +154,7 @@ def accept(item: ImportItem, *, by: User) -> ImportItem:
     if item.decision != ImportDecision.pending:
         reasons = " ".join(item.reasons)
         db.session.flush()
-        raise DomainError(f"This credential is no longer valid, so it cannot be recognised. {reasons}".strip())
+        raise NoLongerValid(f"This credential is no longer valid, so it cannot be recognised. {reasons}".strip())
     summary = checked.summary
     if item.kind == CredentialKind.signoff and item.capability_uuid:
         from competency.signoff.capabilities import find_capability

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from competency.accounts.models import SECTOR_LABELS, Organisation, Sector, User
 from competency.audit.services import record_event
-from competency.errors import Conflict, DomainError, NotFound
+from competency.errors import Conflict, DomainError
 from competency.extensions import db
 from competency.passport import resolver
 from competency.passport.did import DidError, did_web_to_url
@@ -201,10 +201,3 @@ def own_issuers() -> list[tuple[Organisation, str]]:
         sa.select(Organisation).where(sa.exists().where(SigningKey.organisation_id == Organisation.id))
         .order_by(Organisation.name))
     return [(organisation, did_for(organisation)) for organisation in organisations]
-
-
-def load_trusted_issuer(entry_id: int) -> TrustedIssuer:
-    entry = db.session.get(TrustedIssuer, entry_id)
-    if entry is None:
-        raise NotFound("That trust list entry does not exist.")
-    return entry

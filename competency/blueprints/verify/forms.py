@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import URLField
+from wtforms.validators import Length, Optional
+
+
+class VerifyForm(FlaskForm):
+    share_url = URLField("Share link", validators=[Optional(), Length(max=500)],
+                         description="The link the person sent you, starting with https://")
+    file = FileField("Passport file", description="A credential or passport bundle (.json) the person gave you")
