@@ -10,6 +10,8 @@ BLUEPRINTS = [
     "competency.blueprints.auth.routes:bp",
     "competency.blueprints.admin.routes:bp",
     "competency.blueprints.api:bp",
+    "competency.blueprints.frameworks.routes:bp",
+    "competency.blueprints.case.routes:bp",
     "competency.blueprints.passport:bp",
     "competency.blueprints.verify.routes:bp",
 ]

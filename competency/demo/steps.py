@@ -1,4 +1,5 @@
 """The ordered list of demo seeding steps, each ``module:function(ctx)`` and idempotent."""
 SEED_STEPS = [
     "competency.demo.accounts:seed_accounts",
+    "competency.frameworks.demo:seed_frameworks",
 ]
