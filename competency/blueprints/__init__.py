@@ -12,6 +12,7 @@ BLUEPRINTS = [
     "competency.blueprints.api:bp",
     "competency.blueprints.frameworks.routes:bp",
     "competency.blueprints.case.routes:bp",
+    "competency.blueprints.progression.routes:bp",
     "competency.blueprints.passport:bp",
     "competency.blueprints.verify.routes:bp",
 ]

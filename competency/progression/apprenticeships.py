@@ -45,14 +45,14 @@ def start_apprenticeship(record: ProgressionRecord, *, provider: str, standard: 
     """
     _require_manager(record, by)
     _require_active(record)
+    if record.apprenticeship is not None:
+        raise Conflict("This person already has an apprenticeship record on this pathway.")
     progress = queries.progress_of(record, today)
     if not progress.starts_apprenticeship or progress.readiness is None:
         raise DomainError("The person's next step is not an apprenticeship.")
     if not progress.readiness.is_ready:
         raise DomainError("The apprenticeship starts once every checklist item is met and a panel has found "
                           "the person ready.")
-    if record.apprenticeship is not None:
-        raise Conflict("This person already has an apprenticeship record on this pathway.")
     provider, standard = (provider or "").strip(), (standard or "").strip()
     if not provider:
         raise DomainError("Enter the training provider (the university).", field="provider")

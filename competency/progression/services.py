@@ -11,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from competency.accounts.models import Membership, Organisation, Role, User
+from competency.accounts.policies import can_lead
 from competency.audit.services import record_event
 from competency.db import utcnow
 from competency.errors import Conflict, DomainError, PermissionDenied
@@ -70,12 +71,13 @@ def enrol(person: User, organisation: Organisation, *, pathway_slug: str, stage_
     :raises Conflict: the person is already on this pathway here.
     """
     pathway = catalogue().get(pathway_slug)
+    if person.id == by.id or not can_lead(by, organisation):
+        raise PermissionDenied("Only a lead at the organisation can put someone on a pathway, and not themselves.")
     if not any(m.organisation_id == organisation.id and m.is_active for m in person.memberships):
         raise DomainError(f"{person.display_name} is not a member of {organisation.name}.", field="person")
     record = ProgressionRecord(user=person, organisation=organisation, pathway_slug=pathway.slug,
                                pathway_version=pathway.version, stage_code=stage_code,
                                started_on=today, stage_since_on=today, created_by_id=by.id)
-    _require_manager(record, by)
     stage = pathway.stage(stage_code)
     if stage is None or stage.kind is not StageKind.role:
         raise DomainError("Choose the stage the person is at now.", field="stage_code")

@@ -1,5 +1,6 @@
 """The JSON API. Each area's routes live in their own module, imported here."""
 from competency.blueprints.api import frameworks, me  # noqa: F401
+from competency.blueprints.api import progression  # noqa: F401
 from competency.blueprints.api import passport  # noqa: F401
 from competency.blueprints.api.blueprint import bp
 

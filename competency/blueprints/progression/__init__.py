@@ -1,0 +1,1 @@
+"""Progression pages: my progression, people on pathways, panels, apprenticeships."""
