@@ -34,3 +34,57 @@ def signoff_request(practitioner, assessor, organisation, *, made_at: datetime, 
 
 def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
     return datetime(year, month, day, hour, tzinfo=timezone.utc)
+
+
+class Inbox:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it accepts.
+
+    ``delay`` makes it slow to answer the end of each message (a window to crash a sender in);
+    ``reject`` answers every recipient with that SMTP reply instead of accepting.
+    """
+
+    def __init__(self, *, delay: float = 0.0, reject: str | None = None):
+        import threading
+
+        from aiosmtpd.controller import Controller
+
+        from tests.fixtures.servers import free_port
+
+        self.messages: list = []
+        self.delay = delay
+        self.reject = reject
+        self._lock = threading.Lock()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.reject:
+            return self.reject
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        from email import message_from_bytes, policy
+
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> Inbox:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def message_ids(self) -> list[str]:
+        with self._lock:
+            return [m["Message-ID"] for m in self.messages]
+
+    def to(self, address: str) -> list:
+        with self._lock:
+            return [m for m in self.messages if m["To"] == address]
