@@ -84,3 +84,17 @@ def signoff_world(**framework_kwargs) -> SimpleNamespace:
     world.support_cap = capability(world.version, "support")
     world.advanced_cap = capability(world.version, "advanced")
     return world
+
+
+def switch_user(client, user) -> None:
+    """Sign out whoever is signed in (a real POST with its CSRF token) and sign ``user`` in."""
+    from tests.conftest import csrf_token_from
+    from tests.factories import PASSWORD
+
+    home = client.get("/")
+    if 'action="/logout"' in home.get_data(as_text=True):
+        client.post("/logout", data={"csrf_token": csrf_token_from(home.get_data(as_text=True))})
+    page = client.get("/login")
+    response = client.post("/login", data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
+                                           "email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, f"could not sign in as {user.email}"

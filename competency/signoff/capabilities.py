@@ -80,3 +80,16 @@ def level_positions(version_id: int) -> dict[str, int]:
 
 def lowest_level_position(version_id: int) -> int | None:
     return db.session.scalar(sa.select(sa.func.min(Level.position)).where(Level.version_id == version_id))
+
+
+def version_contents(version: FrameworkVersion) -> tuple[list, list, list[Capability]]:
+    """(pillars, levels, capabilities) of a version, each in its own order, in three statements."""
+    from competency.frameworks.models import Pillar
+
+    pillars = list(db.session.scalars(sa.select(Pillar).where(Pillar.version_id == version.id)
+                                      .order_by(Pillar.position)))
+    levels = list(db.session.scalars(sa.select(Level).where(Level.version_id == version.id)
+                                     .order_by(Level.position)))
+    capabilities = list(db.session.scalars(sa.select(Capability).where(Capability.version_id == version.id)
+                                           .order_by(Capability.position)))
+    return pillars, levels, capabilities

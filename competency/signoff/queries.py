@@ -115,6 +115,16 @@ def capability_history(user_id: int, capability_uuid: str) -> tuple[list[SignOff
     return requests, signoffs
 
 
+def requests_citing(evidence_id: int) -> list[SignOffRequest]:
+    from competency.signoff.models import request_evidence
+
+    return list(db.session.scalars(
+        sa.select(SignOffRequest).join(request_evidence, request_evidence.c.request_id == SignOffRequest.id)
+        .where(request_evidence.c.evidence_id == evidence_id)
+        .options(selectinload(SignOffRequest.assessor))
+        .order_by(SignOffRequest.created_at.desc(), SignOffRequest.id.desc())))
+
+
 def waiting_time(since: datetime, now: datetime) -> str:
     """'3 days', '5 hours', 'less than an hour' for the queue."""
     seconds = max(0, int((now - since).total_seconds()))

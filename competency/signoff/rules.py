@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from competency.accounts.models import Role, User
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from competency.accounts.models import Membership, Role, User
 from competency.accounts.policies import current_employer_ids, org_ids_with_role
 from competency.errors import DomainError
+from competency.extensions import db
 from competency.frameworks.models import Capability
-from competency.signoff.capabilities import level_positions, lowest_level_position
+from competency.signoff.capabilities import level_positions
 
 ASSESSOR_ROLES = (Role.preceptor, Role.lead)
 
@@ -32,13 +36,30 @@ def assessor_level_position(assessor: User, organisation_ids: set[int], position
                 if job.organisation_id in organisation_ids and job.is_current_on(today)), default=0)
 
 
-def eligible_organisation_ids(assessor: User, practitioner: User, capability: Capability, today: date) -> set[int]:
-    """Organisations at which ``assessor`` may sign ``capability`` off for ``practitioner`` (rule 1)."""
-    try:
-        check_assessor(assessor, practitioner, capability, today)
-    except DomainError:
-        return set()
-    return _common_orgs(assessor, practitioner, today)
+def eligible_assessors(practitioner: User, capability: Capability, today: date) -> list[User]:
+    """Everyone who could sign ``capability`` off for ``practitioner`` today (rule 1), by name.
+
+    A fixed number of statements: the candidates (staff at the practitioner's current
+    employers) with their memberships and posts, then the rule for each in memory.
+    """
+    employers = current_employer_ids(practitioner, today)
+    if not employers:
+        return []
+    staff = sa.select(Membership.user_id).where(
+        Membership.organisation_id.in_(employers), Membership.role.in_(ASSESSOR_ROLES), Membership.is_active.is_(True))
+    candidates = db.session.scalars(
+        sa.select(User).where(User.id.in_(staff), User.id != practitioner.id, User.is_active_account.is_(True))
+        .options(selectinload(User.memberships), selectinload(User.employments))
+        .order_by(User.display_name, User.id)).all()
+    positions = level_positions(capability.version_id)
+    eligible = []
+    for candidate in candidates:
+        try:
+            check_assessor(candidate, practitioner, capability, today, positions=positions)
+        except DomainError:
+            continue
+        eligible.append(candidate)
+    return eligible
 
 
 def _common_orgs(assessor: User, practitioner: User, today: date) -> set[int]:
@@ -46,7 +67,7 @@ def _common_orgs(assessor: User, practitioner: User, today: date) -> set[int]:
 
 
 def check_assessor(assessor: User, practitioner: User, capability: Capability, today: date,
-                   organisation_id: int | None = None) -> int:
+                   organisation_id: int | None = None, positions: dict[str, int] | None = None) -> int:
     """Rule 1. Returns the organisation the sign-off happens at (``organisation_id`` when given)."""
     no_self_signoff(practitioner, assessor)
     name = assessor.display_name
@@ -56,16 +77,17 @@ def check_assessor(assessor: User, practitioner: User, capability: Capability, t
     if organisation_id is not None:
         common &= {organisation_id}
     if not common:
+        # Not a colleague: say so without naming them (the id may be anyone's).
         where = "the organisation this request was made at" if organisation_id is not None else \
             f"an organisation where {practitioner.display_name} currently works"
-        raise RuleBroken(f"{name} is not an active preceptor or lead at {where}.",
+        raise RuleBroken(f"The person chosen is not an active preceptor or lead at {where}.",
                          rule="assessor_not_eligible", field="assessor_id")
     if not assessor.is_registered:
         raise RuleBroken(f"{name} does not hold a professional registration, which a sign-off needs.",
                          rule="assessor_not_eligible", field="assessor_id")
-    positions = level_positions(capability.version_id)
+    positions = positions if positions is not None else level_positions(capability.version_id)
     needed = positions.get(capability.level.code, 0)
-    if needed > (lowest_level_position(capability.version_id) or 0):
+    if needed > min(positions.values(), default=0):
         have = assessor_level_position(assessor, common, positions, today)
         if have < needed:
             raise RuleBroken(

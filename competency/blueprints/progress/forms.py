@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Rendered as a group of checkboxes by macros/forms.html."""
+
+
+class RequestForm(FlaskForm):
+    evidence_ids = MultiCheckboxField("Evidence to cite", coerce=int,
+                                      validators=[DataRequired("Choose at least one piece of evidence")],
+                                      description="Only evidence linked to this capability is listed.")
+    assessor_id = RadioField("Who should review it?", coerce=int,
+                             validators=[DataRequired("Choose who should review your request")],
+                             description="Preceptors and leads where you work now who can sign off this "
+                                         "capability.")
+    message = TextAreaField("Note for the reviewer", validators=[Optional(), Length(max=5000)],
+                            description="Optional. Anything that helps them read your evidence.")

@@ -1,0 +1,137 @@
+"""The reviewer's side: the queue, a request beside its evidence, deciding, and sign-offs with revocation."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from competency.accounts.models import Role
+from competency.accounts.policies import has_any_role
+from competency.blueprints.guards import get_or_404, require_allowed, require_visible
+from competency.blueprints.navigation import add_nav_item
+from competency.blueprints.review.forms import DecisionForm, RevokeForm
+from competency.db import utcnow
+from competency.errors import DomainError
+from competency.extensions import db
+from competency.reminders.dispatch import dispatch_outbox
+from competency.signoff import queries, services
+from competency.signoff.capabilities import capabilities_by_uuid, find_capability
+from competency.signoff.models import Outcome, SignOff, SignOffRequest
+from competency.signoff.policies import (
+    can_decide,
+    can_revoke,
+    can_view_request,
+    can_view_signoff,
+    can_withdraw,
+    may_decide,
+)
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def _reviews(user) -> bool:
+    return has_any_role(user, Role.preceptor, Role.lead)
+
+
+add_nav_item("review.queue", "Review", _reviews, order=25)
+
+
+@bp.get("/")
+@login_required
+def queue():
+    if not _reviews(current_user):
+        abort(403)
+    page = db.paginate(queries.queue_query(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    decided = db.session.scalars(queries.recently_decided_query(current_user)).all()
+    capabilities = capabilities_by_uuid({r.capability_uuid for r in [*page.items, *decided]})
+    return render_template("review/queue.html", page=page, decided=decided, capabilities=capabilities,
+                           now=utcnow(), waiting_time=queries.waiting_time)
+
+
+def _visible_request(request_id: int) -> SignOffRequest:
+    sign_off_request = queries.load_request(request_id)
+    if sign_off_request is None:
+        abort(404)
+    require_visible(can_view_request(current_user, sign_off_request))
+    return sign_off_request
+
+
+def _render_request(sign_off_request: SignOffRequest, form: DecisionForm | None = None, status: int = 200):
+    capability = find_capability(sign_off_request.capability_uuid, sign_off_request.framework_version) \
+        or find_capability(sign_off_request.capability_uuid)
+    decidable = can_decide(current_user, sign_off_request)
+    if form is None and decidable:
+        form = DecisionForm(seen_digest=services.evidence_digest(sign_off_request.evidence))
+    return render_template("review/request.html", r=sign_off_request, capability=capability, form=form,
+                           can_decide=decidable, can_withdraw=can_withdraw(current_user, sign_off_request),
+                           waiting=queries.waiting_time(sign_off_request.created_at, utcnow())), status
+
+
+@bp.get("/requests/<int:request_id>")
+@login_required
+def show_request(request_id: int):
+    return _render_request(_visible_request(request_id))
+
+
+@bp.post("/requests/<int:request_id>/decision")
+@login_required
+def decide_request(request_id: int):
+    sign_off_request = _visible_request(request_id)
+    # A reviewer whose colleague decided first still gets here, and is told who decided.
+    require_allowed(may_decide(current_user, sign_off_request))
+    form = DecisionForm()
+    if form.validate_on_submit():
+        outcome = Outcome.sign if form.decision.data == "sign" else Outcome.return_
+        try:
+            services.decide(sign_off_request, current_user, outcome, form.comment.data or "",
+                            seen_digest=form.seen_digest.data or None)
+        except DomainError as error:
+            db.session.rollback()
+            if error.field == "comment":
+                form.comment.errors = [*form.comment.errors, error.message]
+            else:
+                flash(error.message, "error")
+                return redirect(url_for("review.show_request", request_id=request_id))
+        else:
+            db.session.commit()
+            dispatch_outbox()
+            verb = "signed off" if outcome == Outcome.sign else "returned with your feedback"
+            flash(f"{sign_off_request.practitioner.display_name}'s request has been {verb}.", "info")
+            return redirect(url_for("review.queue"))
+        sign_off_request = _visible_request(request_id)
+    return _render_request(sign_off_request, form, 400)
+
+
+def _visible_signoff(signoff_id: int) -> SignOff:
+    signoff = get_or_404(SignOff, signoff_id)
+    require_visible(can_view_signoff(current_user, signoff))
+    return signoff
+
+
+@bp.get("/signoffs/<int:signoff_id>")
+@login_required
+def show_signoff(signoff_id: int):
+    signoff = _visible_signoff(signoff_id)
+    form = RevokeForm() if can_revoke(current_user, signoff) else None
+    return render_template("review/signoff.html", signoff=signoff, form=form,
+                           capability=find_capability(signoff.capability_uuid))
+
+
+@bp.post("/signoffs/<int:signoff_id>/revoke")
+@login_required
+def revoke_signoff(signoff_id: int):
+    signoff = _visible_signoff(signoff_id)
+    require_allowed(can_revoke(current_user, signoff) or signoff.is_revoked)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke(signoff, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            dispatch_outbox()
+            flash(f"The sign-off of {signoff.capability_code} has been revoked.", "info")
+        return redirect(url_for("review.show_signoff", signoff_id=signoff_id))
+    return render_template("review/signoff.html", signoff=signoff, form=form,
+                           capability=find_capability(signoff.capability_uuid)), 400
