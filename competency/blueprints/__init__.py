@@ -15,6 +15,9 @@ BLUEPRINTS = [
     "competency.blueprints.progression.routes:bp",
     "competency.blueprints.passport:bp",
     "competency.blueprints.verify.routes:bp",
+    "competency.blueprints.evidence.routes:bp",
+    "competency.blueprints.progress.routes:bp",
+    "competency.blueprints.review.routes:bp",
 ]
 
 
