@@ -18,6 +18,7 @@ BLUEPRINTS = [
     "competency.blueprints.evidence.routes:bp",
     "competency.blueprints.progress.routes:bp",
     "competency.blueprints.review.routes:bp",
+    "competency.blueprints.programmes.routes:bp",
 ]
 
 

@@ -236,6 +236,32 @@ def members_with_roles(organisation_id: int, *roles: Role) -> list[User]:
         .distinct().order_by(User.display_name)))
 
 
+# The shared framework's pillar names, used when its data has not been imported yet.
+DEFAULT_PILLAR_NAMES = {
+    "professional_practice": "Professional practice",
+    "facilitation_of_learning": "Facilitation of learning",
+    "leadership": "Leadership",
+    "evidence_research_development": "Evidence, research and development",
+    "integrated_working": "Integrated working",
+}
+
+
+def pillar_names(framework_slug: str, codes: list[str]) -> list[tuple[str, str]]:
+    """``[(code, name)]`` for the pillar codes a template rates, named as the framework names them."""
+    names = dict(DEFAULT_PILLAR_NAMES)
+    try:
+        from competency.frameworks.models import Framework, FrameworkVersion, Pillar
+    except ImportError:  # pragma: no cover - the frameworks area is part of the platform
+        Framework = None
+    if Framework is not None and codes:
+        rows = db.session.execute(
+            sa.select(Pillar.code, Pillar.name).join(FrameworkVersion, FrameworkVersion.id == Pillar.version_id)
+            .join(Framework, Framework.id == FrameworkVersion.framework_id)
+            .where(Framework.slug == framework_slug, Pillar.code.in_(codes)).order_by(FrameworkVersion.id))
+        names.update({code: name for code, name in rows})
+    return [(code, names.get(code, code.replace("_", " ").capitalize())) for code in codes]
+
+
 # --- for reminders and reports ---------------------------------------------------------------
 
 def milestone_due_dates() -> sa.Select:
