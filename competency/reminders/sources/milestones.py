@@ -1,0 +1,110 @@
+"""Preceptorship milestones: due in 14 days, in 3 days, today, then weekly while overdue.
+
+Reads ``EnrolmentMilestone.due_on``, which the preceptorship services store
+(stretched for part-time FTE and moved by pauses). Stages are windows, so a
+day the planner did not run is caught up the next day with the stage that
+applies then (never a burst of stale ones):
+
+* ``due-14``: due in 4 to 14 days
+* ``due-3``: due in 1 to 3 days
+* ``due-today``: due today
+* ``overdue-N``: N weeks late (days 1-7 late are week 1, days 8-14 week 2, ...)
+
+Both the preceptee and the preceptor are reminded. Nothing is planned for a
+milestone that is done or optional, or while the enrolment is paused, withdrawn
+or completed (except follow-up milestones due after completion).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from competency.accounts.models import User
+from competency.extensions import db
+from competency.preceptorship.models import (Enrolment, EnrolmentMilestone, EnrolmentPause, EnrolmentStatus,
+                                             TemplateMilestone)
+from competency.reminders.models import PlannedReminder, ReminderKind
+from competency.reminders.sources.base import ReminderText, Source, link_to, long_date, possessive, when
+from competency.reminders.sqldates import days_between, weekly_stage
+
+FIRST_NOTICE_DAYS = 14
+SECOND_NOTICE_DAYS = 3
+
+
+def paused_on(on: date):
+    return sa.exists().where(EnrolmentPause.enrolment_id == Enrolment.id, EnrolmentPause.start_on <= on,
+                             EnrolmentPause.end_on >= on)
+
+
+def _stage(on: date):
+    m = EnrolmentMilestone
+    return sa.case(
+        (m.due_on > on + timedelta(days=SECOND_NOTICE_DAYS), sa.literal(f"due-{FIRST_NOTICE_DAYS}")),
+        (m.due_on > on, sa.literal(f"due-{SECOND_NOTICE_DAYS}")),
+        (m.due_on == on, sa.literal("due-today")),
+        else_=weekly_stage("overdue", days_between(m.due_on, sa.literal(on, sa.Date))),
+    )
+
+
+def milestones_due(on: date) -> sa.Select:
+    """One row per open milestone due within 14 days or overdue, for the preceptee and the preceptor."""
+    m = EnrolmentMilestone
+    running = sa.or_(
+        Enrolment.status == EnrolmentStatus.active,
+        sa.and_(Enrolment.status == EnrolmentStatus.completed, m.is_after_completion.is_(True)),
+    )
+    due = (
+        sa.select(m.id.label("item_id"), m.due_on.label("due_on"), _stage(on).label("stage"),
+                  Enrolment.practitioner_id, Enrolment.preceptor_id)
+        .join(Enrolment, Enrolment.id == m.enrolment_id)
+        .where(m.completed_on.is_(None), m.is_required.is_(True),
+               m.due_on <= on + timedelta(days=FIRST_NOTICE_DAYS), running, ~paused_on(on))
+        .subquery("milestones_due")
+    )
+    return sa.union_all(
+        sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.practitioner_id.label("user_id")),
+        sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.preceptor_id.label("user_id")),
+    ).subquery("milestone_rows").select()
+
+
+def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+    found = {
+        milestone.id: (milestone, enrolment, title, preceptee)
+        for milestone, enrolment, title, preceptee in db.session.execute(
+            sa.select(EnrolmentMilestone, Enrolment, TemplateMilestone.title, User.display_name)
+            .join(Enrolment, Enrolment.id == EnrolmentMilestone.enrolment_id)
+            .join(TemplateMilestone, TemplateMilestone.id == EnrolmentMilestone.template_milestone_id)
+            .join(User, User.id == Enrolment.practitioner_id)
+            .where(EnrolmentMilestone.id.in_({row.item_id for row in rows}))
+        )
+    }
+    texts = {}
+    for row in rows:
+        if row.item_id not in found:
+            continue
+        milestone, enrolment, title, preceptee = found[row.item_id]
+        if milestone.completed_on is not None or milestone.due_on != row.due_on:
+            continue  # done, or moved by a pause since planning: the new date gets its own reminders
+        whose = "Your" if row.user_id == enrolment.practitioner_id else possessive(preceptee)
+        when_text = when(row.due_on, row.planned_on)
+        if row.stage.startswith("overdue"):
+            heading = f"{whose} {title} is overdue"
+            body = (f"It was due on {long_date(row.due_on)} ({when_text}). Arrange the review meeting and "
+                    "record it so the programme stays on track.")
+        else:
+            heading = f"{whose} {title} is due {when_text}"
+            body = (f"It is due on {long_date(row.due_on)}. Agree a time for the review meeting and "
+                    "prepare your reflections.")
+        texts[row.id] = ReminderText(
+            title=heading, body=body,
+            link=link_to("programmes.milestone", enrolment_id=enrolment.id, code=milestone.code),
+            context={"milestone_title": title, "stage": row.stage},
+        )
+    return texts
+
+
+SOURCE = Source(kind=ReminderKind.milestone, label="Milestone",
+                hint="Preceptorship reviews due in 14 days, 3 days, today, then weekly while overdue.",
+                due=milestones_due, describe=describe)
