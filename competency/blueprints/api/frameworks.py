@@ -156,18 +156,18 @@ def put_framework_version(slug: str, number: str):
     """The file's slug and version must match the URL; a published version answers 409 and nothing changes."""
     if not can_edit_frameworks(api_user()):
         raise ProblemError(403, "Forbidden", "Only framework editors can upload framework versions.")
-    upload = request.files.get("file")
-    if upload is None:
-        raise ProblemError(422, "Invalid request", "Send the YAML or CASE JSON file as the multipart field 'file'.")
-    data = upload.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise ProblemError(413, "Too large", "Framework files must be smaller than 5 MB.")
     existing = queries.framework_by_slug(slug)
     current = queries.version_by_number(existing, number) if existing else None
     if current is not None and not current.is_editable:
         raise ProblemError(409, "Conflict", f"{current.title} version {number} is {current.status.value} and cannot be "
                                             "changed. Upload your changes with a new version number; nothing was changed.",
                            rule="published-versions-are-immutable")
+    upload = request.files.get("file")
+    if upload is None:
+        raise ProblemError(422, "Invalid request", "Send the YAML or CASE JSON file as the multipart field 'file'.")
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ProblemError(413, "Too large", "Framework files must be smaller than 5 MB.")
     try:
         outcome = import_upload(upload.filename or "upload", data, by=api_user())
     except FrameworkFileInvalid as exc:

@@ -1,0 +1,80 @@
+"""Framework browser, editor pages, CASE service and framework API."""
+from __future__ import annotations
+
+from tests.access.matrix import Case
+
+SLUG = "access-framework"
+EDITORS = ("admin", "foreign_admin", "editor")
+NOT_EDITORS = ("practitioner", "peer", "preceptor", "lead", "foreign_preceptor", "foreign_lead", "analyst")
+
+
+def editors(status, others):
+    return {**{role: status for role in EDITORS}, **{role: others for role in NOT_EDITORS}}
+
+
+CASES = [
+    Case("frameworks.list_frameworks", lambda w: "/frameworks/"),
+    Case("frameworks.show_matrix", lambda w: f"/frameworks/{SLUG}"),
+    Case("frameworks.show_matrix", lambda w: f"/frameworks/{SLUG}?version=1.1.0", expect=editors(200, 404),
+         id="frameworks.show_matrix-draft"),
+    Case("frameworks.show_capability", lambda w: f"/frameworks/{SLUG}/capabilities/{w.framework_capability.uuid}"),
+    Case("frameworks.show_crosswalk", lambda w: f"/frameworks/{SLUG}/crosswalk"),
+    Case("frameworks.list_versions", lambda w: f"/frameworks/{SLUG}/versions"),
+    Case("frameworks.export_version", lambda w: f"/frameworks/{SLUG}/versions/1.0.0/export/case"),
+    Case("frameworks.export_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/export/yaml",
+         expect=editors(200, 404), id="frameworks.export_version-draft"),
+    Case("frameworks.upload", lambda w: "/frameworks/upload", expect=editors(200, 403)),
+    Case("frameworks.upload", lambda w: "/frameworks/upload", method="POST", data=lambda w: {},
+         expect=editors(422, 403)),
+    Case("frameworks.review_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/review", expect=editors(200, 404)),
+    Case("frameworks.publish_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/publish", method="POST",
+         expect=editors(302, 404)),
+    Case("frameworks.publish_version", lambda w: f"/frameworks/{SLUG}/versions/1.0.0/publish", method="POST",
+         expect=editors(409, 403), id="frameworks.publish_version-published"),
+    Case("frameworks.retire_version", lambda w: f"/frameworks/{SLUG}/versions/1.0.0/retire", method="POST",
+         expect=editors(302, 403)),
+    Case("frameworks.discard_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/discard", method="POST",
+         expect=editors(302, 404)),
+    Case("case.list_documents", lambda w: "/ims/case/v1p1/CFDocuments", anonymous=200),
+    Case("case.get_document", lambda w: f"/ims/case/v1p1/CFDocuments/{w.framework_version.uuid}", anonymous=200),
+    Case("case.get_package", lambda w: f"/ims/case/v1p1/CFPackages/{w.framework_version.uuid}", anonymous=200),
+    Case("case.get_package", lambda w: f"/ims/case/v1p1/CFPackages/{w.framework_draft.uuid}", anonymous=404,
+         default=404, id="case.get_package-draft"),
+    Case("case.get_item", lambda w: f"/ims/case/v1p1/CFItems/{w.framework_capability.uuid}", anonymous=200),
+    Case("api.list_frameworks", lambda w: "/api/v1/frameworks"),
+    Case("api.get_framework", lambda w: f"/api/v1/frameworks/{SLUG}"),
+    Case("api.get_framework_version", lambda w: f"/api/v1/frameworks/{SLUG}/versions/1.0.0"),
+    Case("api.get_framework_version", lambda w: f"/api/v1/frameworks/{SLUG}/versions/1.1.0", expect=editors(200, 404),
+         id="api.get_framework_version-draft"),
+    Case("api.put_framework_version", lambda w: f"/api/v1/frameworks/{SLUG}/versions/1.0.0", method="PUT",
+         data=lambda w: {}, expect=editors(409, 403)),
+    Case("api.publish_framework_version", lambda w: f"/api/v1/frameworks/{SLUG}/versions/1.1.0/publish",
+         method="POST", expect=editors(200, 403)),
+]
+
+
+def build(world) -> None:
+    """A two-by-two framework: 1.0.0 published, 1.1.0 draft, and a one-scheme crosswalk."""
+    from dataclasses import replace
+
+    from competency.frameworks import services
+    from competency.frameworks.specs import (CapabilitySpec, CrosswalkEntrySpec, CrosswalkSchemeSpec, CrosswalkSpec,
+                                             FrameworkSpec, LevelSpec, PillarSpec)
+
+    spec = FrameworkSpec(
+        slug=SLUG, version="1.0.0", title="Access framework",
+        pillars=(PillarSpec("practice", "Practice", abbreviation="PP"), PillarSpec("learning", "Learning", abbreviation="FL")),
+        levels=(LevelSpec("support", "Support worker", abbreviation="SUP"),
+                LevelSpec("registered", "Registered practitioner", abbreviation="REG")),
+        capabilities=(CapabilitySpec("PP-SUP-01", "practice", "support", "Follows the plan.", "An observation."),
+                      CapabilitySpec("FL-REG-01", "learning", "registered", "Keeps a CPD record.", "The record.")),
+    )
+    version, _ = services.import_framework(spec, by=None)
+    services.publish_version(version, by=None)
+    draft, _ = services.import_framework(replace(spec, version="1.1.0"), by=None)
+    services.import_crosswalk(CrosswalkSpec(slug=f"{SLUG}-roles", framework=SLUG, title="Roles", schemes=(
+        CrosswalkSchemeSpec("nhs_afc", "NHS Agenda for Change", "pay_band", "health",
+                            entries=(CrosswalkEntrySpec("Band 5", "registered"),)),)), by=None)
+    world.framework_version = version
+    world.framework_draft = draft
+    world.framework_capability = version.capabilities[0]
