@@ -39,14 +39,6 @@ def qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _refuse_fetch(url: str, *args, **kwargs):
-    from weasyprint.urls import default_url_fetcher
-
-    if url.startswith("data:"):
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"The passport PDF does not load external resources ({url[:60]}).")
-
-
 def summary_table(overview: PassportOverview) -> tuple[list[str], list[tuple[str, list[int]]]]:
     """Sign-off counts by pillar (rows) and level (columns, in the order first seen)."""
     levels: OrderedDict[str, None] = OrderedDict()
@@ -60,6 +52,7 @@ def summary_table(overview: PassportOverview) -> tuple[list[str], list[tuple[str
 
 def render_passport_pdf(overview: PassportOverview, bundle: dict) -> bytes:
     from weasyprint import HTML, Attachment
+    from weasyprint.urls import URLFetcher
 
     levels, rows = summary_table(overview)
     codes = {credential.id: qr_data_uri(verify_url(credential.public_id)) for credential in overview.credentials}
@@ -68,4 +61,5 @@ def render_passport_pdf(overview: PassportOverview, bundle: dict) -> bytes:
         generated_at=datetime.now(UTC), attachment_name=ATTACHMENT_NAME, base_url=base_url())
     attachment = Attachment(string=json.dumps(bundle, indent=2, ensure_ascii=False), name=ATTACHMENT_NAME,
                             description="The signed credentials (W3C Verifiable Presentation)")
-    return HTML(string=html, base_url=base_url(), url_fetcher=_refuse_fetch).write_pdf(attachments=[attachment])
+    data_only = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+    return HTML(string=html, base_url=base_url(), url_fetcher=data_only).write_pdf(attachments=[attachment])
