@@ -6,6 +6,7 @@ from importlib import import_module
 from flask import Flask
 
 CLI_GROUPS = [
+    "competency.bench.commands:bench_cli",
     "competency.accounts.commands:accounts_cli",
     "competency.audit.commands:audit_cli",
     "competency.demo.commands:demo_cli",

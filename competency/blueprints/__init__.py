@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "competency.blueprints.progress.routes:bp",
     "competency.blueprints.review.routes:bp",
     "competency.blueprints.programmes.routes:bp",
+    "competency.blueprints.reports.routes:bp",
 ]
 
 
