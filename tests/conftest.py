@@ -79,10 +79,23 @@ def db(app):
 
 @pytest.fixture
 def client(app, db):
+    from flask.testing import FlaskClient
+
     from competency.extensions import limiter
 
+    class CommittingClient(FlaskClient):
+        """Commits what the test set up before each request, as a real request would find it.
+
+        Without this, a view that rolls back (every error page does) would also undo the
+        test's flushed objects, and a 404 could pass for the wrong reason.
+        """
+
+        def open(self, *args, **kwargs):
+            _db.session.commit()
+            return super().open(*args, **kwargs)
+
     limiter.reset()  # each test starts with no sign-in attempts counted
-    return app.test_client()
+    return CommittingClient(app, app.response_class, use_cookies=True)
 
 
 def csrf_token_from(html: str) -> str:
@@ -123,7 +136,8 @@ def login(client):
     from tests.factories import PASSWORD
 
     def _login(user, password: str = PASSWORD):
-        Browser(client).client.get("/logout")
+        with client.session_transaction() as session:
+            session.clear()  # sign out whoever was signed in
         response = Browser(client).submit("/login", {"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return user
@@ -164,3 +178,48 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", before)
 
     return _count
+
+
+class Mailbox:
+    """The e-mails the outbox delivered as files in MAIL_FILE_DIR (the embedded default's post)."""
+
+    URL_RE = re.compile(r"https?://\S+")
+
+    def __init__(self, directory):
+        from pathlib import Path
+
+        self.directory = Path(directory)
+
+    def messages(self, to: str | None = None) -> list:
+        """Delivered messages, oldest first, optionally only those addressed to ``to``."""
+        import email
+        import email.policy
+
+        paths = sorted(self.directory.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns) \
+            if self.directory.exists() else []
+        found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in paths]
+        return [m for m in found if to is None or m["To"].lower() == to.lower()]
+
+    def last(self, to: str):
+        messages = self.messages(to)
+        assert messages, f"no e-mail was delivered to {to}"
+        return messages[-1]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(("plain",)).get_content()
+
+    def link(self, to: str, containing: str = "/") -> str:
+        """The path of the first link containing ``containing`` in the last e-mail to ``to``."""
+        from urllib.parse import urlsplit
+
+        for url in self.URL_RE.findall(self.text(self.last(to))):
+            if containing in url:
+                return urlsplit(url).path
+        raise AssertionError(f"no link containing {containing!r} in the last e-mail to {to}")
+
+
+@pytest.fixture
+def mailbox(app):
+    """Read e-mails delivered during the test (address each test's mail to a fresh person)."""
+    return Mailbox(app.config["MAIL_FILE_DIR"])

@@ -208,11 +208,21 @@ def pending_invitation(secret: str, now: datetime | None = None) -> Invitation:
     return invitation
 
 
-def accept_invitation(secret: str, *, display_name: str, password: str | None) -> User:
-    """Join the organisation; creates the account when the e-mail has none yet."""
+def accept_invitation(secret: str, *, display_name: str, password: str | None, by: User | None = None) -> User:
+    """Join the organisation; creates the account when the e-mail has none yet.
+
+    An existing account joins only when ``by`` is that account (already signed in) or
+    ``password`` is its password: holding the link alone must not sign anyone in as it.
+    """
     invitation = pending_invitation(secret)
     user = find_user_by_email(invitation.email)
-    if user is None:
+    if user is not None:
+        is_owner = by is not None and by.id == user.id
+        if not user.is_active_account:
+            raise DomainError("This account has been closed. Ask your administrator for help.", field="password")
+        if not is_owner and not check_password(user.password_hash, password or ""):
+            raise DomainError("Enter the password of your existing account", field="password")
+    else:
         problem = password_problem(password or "")
         if problem:
             raise DomainError(problem, field="password")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 from competency.accounts import policies
@@ -43,7 +43,8 @@ def register_template_helpers(app: Flask) -> None:
     def _globals():
         nav = []
         unread = 0
-        if current_user.is_authenticated:
+        # E-mails are rendered outside any request too (services called by workers and the CLI).
+        if has_request_context() and current_user and current_user.is_authenticated:
             nav = [
                 {"href": _url(item.endpoint), "label": item.label,
                  "current": request.endpoint == item.endpoint}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from pydantic import BaseModel
 
-from competency.blueprints.api.blueprint import api_user, bp
+from competency.blueprints.api.blueprint import api_user
 from competency.blueprints.api.openapi import api_route, build_spec
 
 
@@ -60,6 +60,6 @@ def get_me():
     ).model_dump()
 
 
-@bp.get("/openapi.json")
+@api_route("/openapi.json", summary="This OpenAPI 3.1 document", tag="meta", auth=False)
 def openapi_document():
     return jsonify(build_spec(current_app.config["BASE_URL"].rstrip("/") + "/api/v1"))

@@ -5,15 +5,22 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
+def _strip(value: str | None) -> str | None:
+    """People paste addresses with stray spaces; the address itself never has any."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address"),
-                                                   Email("Enter an email address like name@example.org")])
+    email = EmailField("Email address", filters=[_strip],
+                       validators=[DataRequired("Enter your email address"),
+                                   Email("Enter an email address like name@example.org")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address"),
-                                                   Email("Enter an email address like name@example.org")])
+    email = EmailField("Email address", filters=[_strip],
+                       validators=[DataRequired("Enter your email address"),
+                                   Email("Enter an email address like name@example.org")])
 
 
 class NewPasswordForm(FlaskForm):
@@ -25,8 +32,8 @@ class NewPasswordForm(FlaskForm):
 
 class AcceptInvitationForm(FlaskForm):
     display_name = StringField("Your name", validators=[DataRequired("Enter your name"), Length(max=120)])
-    password = PasswordField("Choose a password", validators=[Length(max=200)],
-                             description="At least 12 characters. Leave blank if you already have an account.")
+    password = PasswordField("Choose a password", validators=[DataRequired("Enter a password"), Length(max=200)],
+                             description="At least 12 characters. A few unrelated words work well.")
 
 
 class ProfileForm(FlaskForm):

@@ -36,7 +36,8 @@ def _failed_login(response) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a path on this site: browsers read "//host" and "/\\host" as another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("home.index")
 
@@ -113,20 +114,34 @@ def accept_invitation(token: str):
     except DomainError as error:
         return render_template("auth/link_invalid.html", message=error.message), 404
     existing = services.find_user_by_email(invitation.email)
-    form = AcceptInvitationForm(display_name=existing.display_name if existing else None)
+    signed_in_as_invitee = existing is not None and current_user.is_authenticated and current_user.id == existing.id
+    form = AcceptInvitationForm()
+    if existing is not None:
+        # The account keeps its name; its owner proves who they are unless already signed in as them.
+        del form.display_name
+        form.password.label.text = "Your password"
+        form.password.description = f"The password you use to sign in as {existing.email}."
+        if signed_in_as_invitee:
+            del form.password
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(token, display_name=form.display_name.data,
-                                              password=form.password.data)
+            user = services.accept_invitation(
+                token,
+                display_name=form.display_name.data if existing is None else existing.display_name,
+                password=form.password.data if "password" in form else None,
+                by=current_user if current_user.is_authenticated else None,
+            )
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "password").errors.append(error.message)
+            field = form[error.field] if error.field in form else None
+            (field.errors if field is not None else form.form_errors).append(error.message)
         else:
             db.session.commit()
             login_user(user)
             flash(f"Welcome to {invitation.organisation.name}.", "info")
             return redirect(url_for("home.index"))
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation, existing=existing)
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation, existing=existing,
+                           signed_in_as_invitee=signed_in_as_invitee)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
