@@ -110,6 +110,19 @@ def milestone_view(milestone: EnrolmentMilestone, on: date, counts: dict[str, in
                          evidence=evidence_lines(milestone.definition.evidence or {}, counts))
 
 
+def next_open_milestone(enrolment: Enrolment, on: date) -> MilestoneView | None:
+    """The earliest required, unfinished milestone before completion (no signatures loaded: for lists)."""
+    if not enrolment.is_open:
+        return None
+    candidates = [m for m in enrolment.milestones if not m.is_done and m.is_required and not m.is_after_completion]
+    first = min(candidates, key=lambda m: m.due_on, default=None)
+    if first is None:
+        return None
+    state = milestone_state(first.due_on, first.definition.window_days, on)
+    return MilestoneView(milestone=first, state=state, signed={}, outstanding=list(first.definition.signed_by),
+                         evidence=[])
+
+
 def progress_of(enrolment: Enrolment, on: date, counts: dict[str, int] | None = None) -> Progress:
     version = enrolment.template_version
     pauses = enrolment.pause_ranges

@@ -181,7 +181,7 @@ def cohort_query(user: User, on: date, filters: CohortFilters) -> sa.Select:
     query = (sa.select(Enrolment, state).where(Enrolment.organisation_id.in_(lead_orgs or [-1]))
              .join(Enrolment.practitioner)
              .options(joinedload(Enrolment.practitioner), joinedload(Enrolment.preceptor),
-                      joinedload(Enrolment.organisation),
+                      joinedload(Enrolment.lead), joinedload(Enrolment.organisation),
                       joinedload(Enrolment.template_version).joinedload(TemplateVersion.template),
                       selectinload(Enrolment.milestones).joinedload(EnrolmentMilestone.definition),
                       selectinload(Enrolment.pauses))

@@ -16,7 +16,7 @@ from competency.errors import DomainError
 from competency.extensions import db
 from competency.preceptorship import catalogue, policies, queries, services
 from competency.preceptorship.models import ProgrammeTemplate
-from competency.preceptorship.progress import milestone_view, needs_from, progress_of
+from competency.preceptorship.progress import needs_from, next_open_milestone, progress_of
 
 import sqlalchemy as sa
 
@@ -43,12 +43,6 @@ def preceptees():
         progress = progress_of(enrolment, on)
         rows.append((enrolment, progress, needs_from(progress, current_user.id)))
     return render_template("programmes/preceptees.html", rows=rows, on=on)
-
-
-def _next_open(enrolment, on):
-    views = [milestone_view(m, on, None) for m in enrolment.milestones
-             if not m.is_done and m.is_required and not m.is_after_completion]
-    return min(views, key=lambda v: v.milestone.due_on, default=None) if enrolment.is_open else None
 
 
 def _cohort_filters(form: CohortFilterForm) -> queries.CohortFilters:
@@ -85,7 +79,7 @@ def cohort():
                        error_out=False, count=True)
     # db.paginate returns scalars; the state comes from the same SQL via a second, id-keyed lookup.
     states = _states_for([e.id for e in page.items], on)
-    rows = [(e, states.get(e.id, "on_track"), _next_open(e, on)) for e in page.items]
+    rows = [(e, states.get(e.id, "on_track"), next_open_milestone(e, on)) for e in page.items]
     return render_template("programmes/cohort.html", form=form, page=page, rows=rows, on=on,
                            counts=queries.cohort_counts(current_user, on, filters), labels=queries.COHORT_STATES,
                            filters={k: v for k, v in request.args.items() if k != "page" and v})
@@ -96,7 +90,7 @@ def _states_for(ids: list[int], on) -> dict[int, str]:
         return {}
     from competency.preceptorship.models import Enrolment
 
-    return dict(db.session.execute(sa.select(Enrolment.id, queries.cohort_state(on)).where(Enrolment.id.in_(ids))))
+    return dict(db.session.execute(sa.select(Enrolment.id, queries.cohort_state(on)).where(Enrolment.id.in_(ids))).tuples().all())
 
 
 def _cell(value) -> str:
@@ -119,7 +113,7 @@ def cohort_csv():
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for enrolment, state in db.session.execute(queries.cohort_query(current_user, on, filters)):
-        upcoming = _next_open(enrolment, on)
+        upcoming = next_open_milestone(enrolment, on)
         version = enrolment.template_version
         writer.writerow([_cell(v) for v in (
             enrolment.practitioner.display_name, enrolment.practitioner.email, enrolment.organisation.name,
