@@ -12,6 +12,8 @@ CLI_GROUPS = [
     "competency.demo.commands:demo_cli",
     "competency.reminders.commands:reminders_cli",
     "competency.frameworks.commands:frameworks_cli",
+    "competency.passport.commands:keys_cli",
+    "competency.passport.commands:passport_cli",
 ]
 
 
