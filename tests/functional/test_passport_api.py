@@ -1,0 +1,83 @@
+"""The passport API: my bundle, share links, and POST /api/v1/verify."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from competency.accounts.services import create_api_token
+from competency.passport import resolver
+from tests.evidence_support import signoff_world
+from tests.passport_support import signed_off
+
+BASE = "http://127.0.0.1:5000"
+
+
+@pytest.fixture
+def world(db):
+    resolver.clear_caches()
+    world = signoff_world()
+    signed_off(world)
+    _, world.token = create_api_token(world.practitioner, "tests")
+    return world
+
+
+def auth(world) -> dict:
+    return {"Authorization": f"Bearer {world.token}"}
+
+
+def test_my_passport_is_a_presentation_of_signed_credentials(world, client):
+    response = client.get("/api/v1/me/passport", headers=auth(world))
+    assert response.status_code == 200
+    bundle = response.get_json()
+    assert bundle["type"] == ["VerifiablePresentation"]
+    (credential,) = bundle["verifiableCredential"]
+    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    (entry,) = bundle["competency:credentialIndex"]
+    assert entry["credential_id"] == credential["id"] and entry["origin"] == "issued"
+
+
+def test_a_share_made_through_the_api_opens_and_its_deletion_closes_it(world, client):
+    ids = [e["id"] for e in client.get("/api/v1/me/passport", headers=auth(world)).get_json()
+           ["competency:credentialIndex"]]
+    created = client.post("/api/v1/me/passport/shares", headers=auth(world),
+                          json={"credential_ids": ids, "note": "For the agency"})
+    assert created.status_code == 201
+    share = created.get_json()
+    assert share["url"].startswith(f"{BASE}/share/") and share["note"] == "For the agency"
+    path = share["url"].removeprefix(BASE)
+    assert client.get(path).status_code == 200
+    results = client.post("/api/v1/verify", json={"share_url": share["url"]}).get_json()["results"]
+    assert [r["outcome"] for r in results] == ["valid"]
+    assert client.delete(f"/api/v1/me/passport/shares/{share['id']}", headers=auth(world)).status_code == 204
+    assert client.get(path).status_code == 404
+    gone = client.post("/api/v1/verify", json={"share_url": share["url"]})
+    assert gone.status_code == 422 and "expired or was withdrawn" in gone.get_json()["detail"]
+
+
+def test_sharing_needs_at_least_one_of_my_credentials(world, client):
+    empty = client.post("/api/v1/me/passport/shares", headers=auth(world), json={"credential_ids": []})
+    assert empty.status_code == 422
+    foreign = client.post("/api/v1/me/passport/shares", headers=auth(world), json={"credential_ids": [999999]})
+    assert foreign.status_code == 422 and "not in your passport" in foreign.get_json()["detail"]
+
+
+def test_verify_accepts_a_credential_a_bundle_or_the_document_itself(world, client):
+    bundle = client.get("/api/v1/me/passport", headers=auth(world)).get_json()
+    credential = bundle["verifiableCredential"][0]
+    for body in ({"credential": credential}, {"bundle": bundle}, credential):
+        (result,) = client.post("/api/v1/verify", json=body).get_json()["results"]
+        assert result["outcome"] == "valid" and result["label"] == "Valid"
+        assert result["issuer"]["is_known"] is True and result["summary"]["assessor"] == "Tom Preceptor"
+    tampered = copy.deepcopy(credential)
+    tampered["credentialSubject"]["achievement"]["humanCode"] = "XX-9-99"
+    (result,) = client.post("/api/v1/verify", json={"credential": tampered}).get_json()["results"]
+    assert result["outcome"] == "not_valid" and result["reasons"]
+    nothing = client.post("/api/v1/verify", json={"hello": "world"})
+    assert nothing.status_code == 422
+
+
+def test_the_passport_routes_are_in_the_openapi_document(client, db):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/me/passport", "/me/passport/shares", "/me/passport/shares/{share_id}", "/verify"} <= set(paths)
+    assert "security" not in paths["/verify"]["post"]
