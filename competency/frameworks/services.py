@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from competency.accounts.models import User
 from competency.audit.services import record_event
 from competency.db import utcnow
+from competency.errors import Conflict
 from competency.extensions import db
 from competency.frameworks import identifiers as ids
 from competency.frameworks import queries
@@ -117,6 +118,11 @@ def import_framework(spec: FrameworkSpec, *, by: User | None, source_name: str =
         imported_by_id=_actor_id(by),
     )
     db.session.add(version)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        raise Conflict(f"Someone else saved {spec.title} {spec.version} at the same moment. "
+                       "Reload the page and try again; nothing was changed.") from None
     pillars = {p.code: Pillar(version=version, uuid=spec.pillar_id(p.code), code=p.code, name=p.name, description=p.description,
                               abbreviation=p.abbreviation, position=i) for i, p in enumerate(spec.pillars, start=1)}
     levels = {lv.code: Level(version=version, uuid=spec.level_id(lv.code), code=lv.code, name=lv.name, description=lv.description,

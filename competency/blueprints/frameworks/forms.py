@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from competency.frameworks.specs import SECTORS
 
@@ -29,5 +30,6 @@ class MatrixFilterForm(FlaskForm):
         csrf = False
 
     version = SelectField("Version", choices=[])
-    sector = SelectField("Sector", choices=[("", "All sectors"), *SECTORS.items()])
+    sector = SelectField("Sector", choices=[SelectChoice("", "All sectors"),
+                                            *[SelectChoice(code, label) for code, label in SECTORS.items()]])
     profession = SelectField("Profession", choices=[])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from competency.blueprints.frameworks.forms import MatrixFilterForm, UploadFrameworkForm
 from competency.blueprints.guards import require_allowed, require_visible
@@ -65,11 +66,11 @@ def show_matrix(slug: str):
     framework = _framework(slug)
     version = _version(framework, request.args.get("version"))
     form = MatrixFilterForm(request.args)
-    form.version.choices = [(v.version, f"{v.version} ({v.status_label.lower()})") for v in _visible_versions(framework)]
+    form.version.choices = [SelectChoice(v.version, f"{v.version} ({v.status_label.lower()})") for v in _visible_versions(framework)]
     form.version.data = version.version
-    form.profession.choices = [("", "All professions"), *[(code, name) for code, name in version.professions]]
-    sector = form.sector.data if form.sector.data in dict(form.sector.choices) else ""
-    profession = form.profession.data if form.profession.data in dict(form.profession.choices) else ""
+    form.profession.choices = [SelectChoice("", "All professions"), *[SelectChoice(code, name) for code, name in version.professions]]
+    sector = form.sector.data if form.sector.data in {c.value for c in form.sector.choices} else ""
+    profession = form.profession.data if form.profession.data in {c.value for c in form.profession.choices} else ""
     grid = queries.matrix(version, sector=sector or None, profession=profession or None)
     return render_template("frameworks/matrix.html", framework=framework, version=version, grid=grid, form=form,
                            is_current=version == queries.current_version(framework), sector=sector, profession=profession)
