@@ -39,3 +39,5 @@ def seed():
                "default correct-horse-battery):")
     for email, description in ctx.accounts:
         click.echo(f"  {email:<24} {description}")
+    for note in ctx.notes:
+        click.echo(note)

@@ -11,3 +11,5 @@ class DemoContext:
     accounts: list[tuple[str, str]] = field(default_factory=list)
     orgs: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
+    # Extra lines printed after the accounts (e.g. a demo share link).
+    notes: list[str] = field(default_factory=list)

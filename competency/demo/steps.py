@@ -2,4 +2,5 @@
 SEED_STEPS = [
     "competency.demo.accounts:seed_accounts",
     "competency.frameworks.demo:seed_frameworks",
+    "competency.demo.passport:seed_passport",
 ]

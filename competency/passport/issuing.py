@@ -117,8 +117,14 @@ def store_credential(document: dict, *, holder_id: int, origin: CredentialOrigin
     return row
 
 
-def _issue(organisation: Organisation, holder_id: int, build, *, by: User | None, link: dict) -> PassportCredential:
-    """Allocate status indexes, sign what ``build(did, uuid, status)`` returns, and store it (idempotent on ``link``)."""
+def issue_built(organisation: Organisation, holder_id: int, build, *, by: User | None,
+                link: dict | None = None) -> PassportCredential:
+    """Allocate status indexes, sign what ``build(did, uuid, status)`` returns, and store it.
+
+    ``link`` names the record it is for (``signoff_id`` or ``completion_id``): a
+    second worker issuing for the same record keeps the first one's credential.
+    """
+    link = link or {}
     signer = signer_for(organisation, by=by)
     revocation_list, revocation = allocate(organisation, StatusPurpose.revocation)
     suspension_list, suspension = allocate(organisation, StatusPurpose.suspension)
@@ -133,6 +139,8 @@ def _issue(organisation: Organisation, holder_id: int, build, *, by: User | None
                          suspension_index=suspension.index, **link)
             db.session.flush()
     except IntegrityError:
+        if not link:
+            raise
         # Issued by another worker meanwhile: keep theirs (the indexes allocated here stay unused).
         return db.session.scalar(sa.select(PassportCredential).filter_by(**link))
     record_event("passport.credential_issued", actor=by, organisation=organisation, subject=row,
@@ -153,7 +161,7 @@ def issue_signoff_credential(signoff, *, by: User | None = None) -> PassportCred
     if signoff.source != SignOffSource.local or signoff.is_revoked or signoff.organisation is None:
         return None
     organisation = signoff.organisation
-    return _issue(organisation, signoff.practitioner_id,
+    return issue_built(organisation, signoff.practitioner_id,
                   lambda did, cid, status: ob.build_signoff_credential(
                       signoff_facts(signoff, organisation, did, cid, status)),
                   by=by, link={"signoff_id": signoff.id})
@@ -167,7 +175,7 @@ def issue_completion_credential(completion, facts_for, *, by: User | None = None
     if existing is not None:
         return existing
     organisation = completion.organisation
-    return _issue(organisation, completion.practitioner_id,
+    return issue_built(organisation, completion.practitioner_id,
                   lambda did, cid, status: ob.build_completion_credential(facts_for(completion, did, cid, status)),
                   by=by, link={"completion_id": completion.id})
 
