@@ -26,4 +26,7 @@ def beat_schedule(config: Mapping) -> dict:
                         "options": {"expires": interval}},
         "weekly-digest": {"task": "worker.tasks.send_digests", "schedule": DIGEST_AT,
                           "options": {"expires": 6 * 3600}},
+        # Passport credentials owed (new sign-offs and completions) are signed in the background.
+        "issue-passport-credentials": {"task": "worker.tasks.issue_passport_credentials", "schedule": 300.0,
+                                       "options": {"expires": 300}},
     }

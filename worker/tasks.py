@@ -40,3 +40,13 @@ def send_digests(on: str | None = None) -> int:
     db.session.commit()
     delivery.send_due()
     return queued
+
+
+@shared_task(name="worker.tasks.issue_passport_credentials")
+def issue_passport_credentials(limit: int = 500) -> int:
+    """Sign the passport credentials owed for new sign-offs and completions (idempotent)."""
+    from competency.passport import issuing
+
+    issued = issuing.issue_pending(limit=limit)
+    db.session.commit()
+    return issued

@@ -131,3 +131,12 @@ def test_status_indexes_are_unique_and_spread_over_a_full_size_list(world):
     list_id = entries[0][0]
     assert status.find_list(entries[0][1].list_credential.rsplit("/", 1)[1]).size >= MIN_ENTRIES
     assert list_id
+
+
+def test_the_worker_task_signs_what_is_owed_across_the_installation(world):
+    from worker.tasks import issue_passport_credentials
+
+    several_signoffs(world, 2)
+    assert issue_passport_credentials.run() == 2
+    assert issue_passport_credentials.run() == 0
+    assert db.session.scalar(sa.select(sa.func.count(PassportCredential.id))) == 2
