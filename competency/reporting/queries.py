@@ -224,11 +224,9 @@ def checkin_pillars(org_ids: Collection[int]) -> list[tuple[str, str]]:
         for code in pillars or []:
             if code not in codes:
                 codes.append(code)
-    if not codes:
-        return []
     names = dict(db.session.execute(
         sa.select(Pillar.code, Pillar.name).join(FrameworkVersion, FrameworkVersion.id == Pillar.version_id)
-        .where(Pillar.code.in_(codes)).order_by(FrameworkVersion.id)).all())
+        .where(Pillar.code.in_(codes or [""])).order_by(FrameworkVersion.id)).all())
     return [(code, names.get(code, code.replace("_", " ").capitalize())) for code in codes]
 
 
