@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, EmailField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from competency.accounts.models import ROLE_LABELS
+from competency.blueprints.auth.forms import EmailAddress, strip_spaces
 
 ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
@@ -25,8 +26,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter an email address"),
-                                                   Email("Enter an email address like name@example.org")])
+    email = EmailField("Email address", filters=[strip_spaces],
+                       validators=[DataRequired("Enter an email address"), EmailAddress()])
     roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES,
                                validators=[DataRequired("Choose at least one role")])
 
