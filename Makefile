@@ -12,14 +12,21 @@ RUN_DEBS := python3-venv nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz
 TEST_DEBS := $(RUN_DEBS) postgresql redis-server chromium poppler-utils libzbar0
 BENCH_DEBS := $(TEST_DEBS) wrk
 
-.PHONY: help install install-test run test test-sqlite bench clean
+.PHONY: help install install-test debs-run debs-test run test bench clean
 
 help:
 	@echo "make run    - install and start the platform with demo data on http://127.0.0.1:5000"
 	@echo "make test   - install test needs and run the whole suite (SQLite, then PostgreSQL)"
 	@echo "make bench  - benchmarks at ICS scale (PostgreSQL)"
 
-$(VENV)/bin/activate:
+# Debian packages come first: the venv and npm steps below need them on a fresh machine.
+debs-run:
+	@bash scripts/ensure-debs.sh $(RUN_DEBS)
+
+debs-test:
+	@bash scripts/ensure-debs.sh $(TEST_DEBS)
+
+$(VENV)/bin/activate: | debs-run
 	python3 -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
@@ -27,7 +34,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test]'
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json | debs-run
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -35,11 +42,9 @@ competency/static/vendor/.built: node_modules/.installed scripts/build-assets.mj
 	npm run --silent build
 	touch $@
 
-install: $(VENV)/.installed competency/static/vendor/.built
-	@bash scripts/ensure-debs.sh $(RUN_DEBS)
+install: debs-run $(VENV)/.installed competency/static/vendor/.built
 
-install-test: install
-	@bash scripts/ensure-debs.sh $(TEST_DEBS)
+install-test: debs-test install
 
 run: install
 	$(FLASK) db upgrade

@@ -34,8 +34,14 @@ start_redis() {
 }
 
 stop_services() {
-  [ -n "${REDIS_PORT:-}" ] && redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  if [ -n "${REDIS_PORT:-}" ]; then
+    redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 \
+      || { [ -f "$SERVICES_DIR/redis/redis.pid" ] && kill "$(cat "$SERVICES_DIR/redis/redis.pid")" 2>/dev/null; } || true
+  fi
   [ -n "${PG_DATA:-}" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$SERVICES_DIR"
 }
 trap stop_services EXIT
+# A signal ends the script through EXIT, so the servers stop on Ctrl-C and on CI's TERM too.
+trap 'exit 130' INT
+trap 'exit 143' TERM
