@@ -7,8 +7,6 @@ not check, never Valid.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 import sqlalchemy as sa
 
@@ -20,33 +18,8 @@ from competency.signoff import services as signoff_services
 from competency.signoff.models import SignOff, SignOffSource
 from competency.signoff.queries import signed_capability_ids
 from tests.conftest import Browser
-from tests.evidence_support import capability, make_framework
-from tests.factories import PASSWORD, OrganisationFactory, make_person
-from tests.passport_support import signed_off
-
-HOLDER = "sam.okafor@example.org"
-FRAMEWORK = "shared-test-framework"
-
-
-def seed_issuer(app) -> None:
-    version = make_framework(slug=FRAMEWORK)
-    org = OrganisationFactory(slug="north-downs", name="North Downs NHS Trust")
-    world = SimpleNamespace(
-        version=version, registered_cap=capability(version, "registered"),
-        practitioner=make_person("practitioner", org, level_code="registered", email=HOLDER,
-                                 display_name="Sam Okafor", registration_body="HCPC", registration_number="OT99876"),
-        preceptor=make_person("preceptor", org, level_code="enhanced", display_name="Tom Hughes",
-                              email="tom@north.example.org"))
-    signed_off(world)
-
-
-def seed_receiver(app) -> None:
-    make_framework(slug=FRAMEWORK)
-    org = OrganisationFactory(slug="harbourside", name="Harbourside Care")
-    make_person("practitioner", org, level_code="registered", email=HOLDER, display_name="Sam Okafor",
-                registration_body="HCPC", registration_number="OT99876")
-    make_person(["lead", "preceptor"], org, level_code="advanced", email="lead@harbourside.example.org",
-                display_name="Priya Shah")
+from tests.factories import PASSWORD
+from tests.passport_support import HOLDER, seed_issuer, seed_receiver
 
 
 def signed_in(app, email: str) -> Browser:
