@@ -61,16 +61,18 @@ def managed_apprenticeship(apprenticeship_id: int) -> Apprenticeship:
     return apprenticeship
 
 
-# Pages of other areas a criterion can link to, most specific first. An area that
-# is not installed (or words its endpoint differently) is skipped.
-EVIDENCE_ENDPOINTS = ("evidence.new_evidence", "evidence.create_evidence", "evidence.new")
-SIGNOFF_ENDPOINTS = ("signoff.new_request", "review.new_request", "signoff.request_signoff",
-                     "evidence.request_signoff")
+# Pages of other areas a criterion can link to: (endpoint, name of the capability
+# argument). An area that is not installed is skipped.
+EVIDENCE_PAGES = (("evidence.new_evidence", "capability"),)
+SIGNOFF_PAGES = (("progress.new_request", "capability_id"),)
+CAPABILITY_PAGES = (("progress.show_capability", "capability_id"),)
 
 
-def first_url(endpoints: tuple[str, ...], **values) -> str | None:
-    for endpoint in endpoints:
+def first_url(pages: tuple[tuple[str, str], ...], capability_uuid: str | None = None, **values) -> str | None:
+    for endpoint, argument in pages:
         if endpoint in current_app.view_functions:
+            if capability_uuid:
+                values = {**values, argument: capability_uuid}
             try:
                 return url_for(endpoint, **values)
             except BuildError:
@@ -79,31 +81,25 @@ def first_url(endpoints: tuple[str, ...], **values) -> str | None:
 
 
 def criterion_links(result: CriterionResult, *, is_own: bool, framework: str) -> list[tuple[str, str]]:
-    """(label, url) actions that help the person meet ``result``; none for other viewers' eyes only."""
-    if result.is_met or not is_own:
+    """(label, url) actions that help the person meet ``result`` (shown to the person themselves)."""
+    if result.is_met or not is_own or result.criterion.kind is not CriterionKind.evidence_count:
         return []
-    links: list[tuple[str, str]] = []
-    criterion = result.criterion
-    if criterion.kind is CriterionKind.evidence_count:
-        kind = criterion.evidence_kind
-        url = first_url(EVIDENCE_ENDPOINTS, kind=kind) if kind else first_url(EVIDENCE_ENDPOINTS)
-        label = f"Log a {kind.replace('_', ' ')}" if kind else "Log evidence"
-        if url:
-            links.append((label, url))
-    return links
+    kind = result.criterion.evidence_kind
+    url = first_url(EVIDENCE_PAGES, kind=kind) if kind else first_url(EVIDENCE_PAGES)
+    label = f"Log a {kind.replace('_', ' ')}" if kind else "Log evidence"
+    return [(label, url)] if url else []
 
 
 def capability_links(capability_uuid: str, *, is_own: bool, framework: str) -> list[tuple[str, str]]:
     """Links for one missing capability: request sign-off, log evidence, read what it asks for."""
     links = []
     if is_own:
-        url = first_url(SIGNOFF_ENDPOINTS, capability=capability_uuid)
-        if url:
-            links.append(("Request sign-off", url))
-        url = first_url(EVIDENCE_ENDPOINTS, capability=capability_uuid)
-        if url:
-            links.append(("Log evidence", url))
-    url = first_url(("frameworks.show_capability",), slug=framework, identifier=capability_uuid)
+        for label, pages in (("Request sign-off", SIGNOFF_PAGES), ("Log evidence", EVIDENCE_PAGES)):
+            url = first_url(pages, capability_uuid)
+            if url:
+                links.append((label, url))
+    url = first_url(CAPABILITY_PAGES, capability_uuid) if is_own else None
+    url = url or first_url((("frameworks.show_capability", "identifier"),), capability_uuid, slug=framework)
     if url:
         links.append(("What it asks for", url))
     return links
