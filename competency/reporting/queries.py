@@ -215,12 +215,12 @@ QUARTERS = ["Months 0 to 2", "Months 3 to 5", "Months 6 to 8", "Months 9 to 11",
 
 def checkin_pillars(org_ids: Collection[int]) -> list[tuple[str, str]]:
     """(pillar code, name) rated at check-ins on the programmes these organisations run."""
-    rows = db.session.execute(
-        sa.select(TemplateVersion.checkin_pillars, TemplateVersion.framework_slug).distinct()
-        .join(Enrolment, Enrolment.template_version_id == TemplateVersion.id)
-        .where(Enrolment.organisation_id.in_(list(org_ids) or [-1])))
+    used = (sa.select(Enrolment.template_version_id).distinct()
+            .where(Enrolment.organisation_id.in_(list(org_ids) or [-1])))
+    rows = db.session.execute(sa.select(TemplateVersion.checkin_pillars)
+                              .where(TemplateVersion.id.in_(used)).order_by(TemplateVersion.id))
     codes: list[str] = []
-    for pillars, _ in rows:
+    for (pillars,) in rows:
         for code in pillars or []:
             if code not in codes:
                 codes.append(code)
