@@ -68,6 +68,8 @@ class BaseConfig:
 
     # Files.
     UPLOAD_STORAGE = Path(_env("UPLOAD_STORAGE", str(INSTANCE_DIR / "uploads")))
+    # Where evidence files go: "local" (UPLOAD_STORAGE) is shipped; see competency/evidence/storage.py.
+    UPLOAD_STORAGE_BACKEND = _env("UPLOAD_STORAGE_BACKEND", "local")
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
     SIGNING_KEY_DIR = Path(_env("SIGNING_KEY_DIR", str(INSTANCE_DIR / "keys")))

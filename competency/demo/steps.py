@@ -2,5 +2,6 @@
 SEED_STEPS = [
     "competency.demo.accounts:seed_accounts",
     "competency.frameworks.demo:seed_frameworks",
+    "competency.demo.evidence:seed_evidence",
     "competency.demo.passport:seed_passport",
 ]

@@ -62,9 +62,13 @@ def evidence_digest(evidence: Sequence[Evidence]) -> str:
 
 
 def request_signoff(practitioner: User, capability: Capability, evidence: Sequence[Evidence], assessor: User, *,
-                    message: str = "", today: date | None = None) -> SignOffRequest:
-    """Rules 1, 2 and 6, then a pending request; the assessor is told at once."""
-    today = today or utcnow().date()
+                    message: str = "", today: date | None = None, at: datetime | None = None) -> SignOffRequest:
+    """Rules 1, 2 and 6, then a pending request; the assessor is told at once.
+
+    ``at`` backdates the request (imports and demo data); it defaults to now.
+    """
+    at = at or utcnow()
+    today = today or at.date()
     if capability.version.status != VersionStatus.published:
         raise RuleBroken(f"{capability.code} is not in the current published framework, so it cannot be "
                          "requested.", rule="capability_not_current", field="capability_id")
@@ -81,7 +85,8 @@ def request_signoff(practitioner: User, capability: Capability, evidence: Sequen
                          field="message")
     request = SignOffRequest(practitioner=practitioner, assessor=assessor, organisation_id=organisation_id,
                              capability_uuid=capability.uuid, framework_version_id=capability.version_id,
-                             message=(message or "").strip(), state=RequestState.pending)
+                             message=(message or "").strip(), state=RequestState.pending, created_at=at,
+                             updated_at=at)
     request.evidence = evidence
     db.session.add(request)
     try:
@@ -123,9 +128,12 @@ def _refuse_closed(request: SignOffRequest) -> None:
 
 
 def decide(request: SignOffRequest, actor: User, outcome: Outcome, comment: str = "", *,
-           today: date | None = None, seen_digest: str | None = None) -> SignOffRequest:
-    """Sign (optional comment) or return (feedback required). Exactly one decision per request wins."""
-    now = utcnow()
+           today: date | None = None, seen_digest: str | None = None, at: datetime | None = None) -> SignOffRequest:
+    """Sign (optional comment) or return (feedback required). Exactly one decision per request wins.
+
+    ``at`` backdates the decision (demo data); it defaults to now.
+    """
+    now = at or utcnow()
     today = today or now.date()
     comment = (comment or "").strip()
     if actor.id == request.practitioner_id:

@@ -1,0 +1,189 @@
+"""Demo evidence and sign-offs for the preceptee and the OT assistant at Downshire County Council.
+
+The story:
+
+* Sam Okafor (preceptee@demo.test), a newly registered OT, has logged a few weeks of
+  evidence. Tom Hughes (preceptor@demo.test) has signed off four registered-level
+  capabilities, returned one with feedback, and has one request waiting in his queue.
+* Jordan Lee (ota@demo.test), the OT assistant, has support-level sign-offs (two more
+  arrive as recognised prior sign-offs from Harbourside Care in the passport step) and
+  some senior support worker sign-offs, so their apprenticeship readiness checklist is
+  partly met; one senior support request is waiting for Tom.
+
+Safe to run again: a person who already has the demo evidence is left alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+
+from competency.demo.context import DemoContext
+from competency.errors import DomainError
+from competency.evidence import services as evidence_services
+from competency.evidence.models import Evidence, EvidenceKind, FeedbackSource
+from competency.extensions import db
+from competency.signoff import services
+from competency.signoff.capabilities import current_framework_version
+from competency.signoff.models import Outcome
+
+
+@dataclass
+class Item:
+    title: str
+    kind: EvidenceKind
+    days_ago: int
+    text: str
+    codes: tuple[str, ...]
+    reflection: tuple[str, str, str] | None = None
+    feedback_source: FeedbackSource | None = None
+    file: tuple[str, str] | None = None
+
+
+@dataclass
+class Plan:
+    """What happens to one capability: signed, returned, pending (with how many days ago)."""
+
+    code: str
+    outcome: str
+    days_ago: int
+    comment: str = ""
+    assessor: str = "preceptor@demo.test"
+    extra: dict = field(default_factory=dict)
+
+
+PRECEPTEE_EVIDENCE = [
+    Item("First joint home visit with my preceptor", EvidenceKind.reflection, 60, "",
+         ("PP-REG-01", "IW-REG-01"),
+         reflection=("Tom and I visited Mrs A, who wants to keep bathing independently after a fall. I led the "
+                     "conversation about what matters to her and we agreed goals together.",
+                     "I noticed I jumped to equipment before hearing her priorities. Asking open questions first "
+                     "changed the plan: she cared more about getting to the garden than the bath.",
+                     "I will start each first visit with her own words about what matters, and record them in "
+                     "the shared care record so the reablement team does not ask again.")),
+    Item("Direct observation: moving and handling assessment", EvidenceKind.direct_observation, 45,
+         "Tom observed my assessment of a transfer from bed to chair and my advice to the carer. He noted a "
+         "clear explanation of risk and consent, and suggested I document the person's preferences more fully.",
+         ("PP-REG-01", "PP-REG-03")),
+    Item("Feedback from Mr B after his kitchen assessment", EvidenceKind.feedback, 38,
+         "\u201cShe listened to what I wanted to do and didn't just tell me what I couldn't. I can make my own "
+         "tea again.\u201d Collected with his permission by the duty desk.", ("PP-REG-03", "IW-REG-01"),
+         feedback_source=FeedbackSource.person_served),
+    Item("Supervision notes: learning agreement and first month", EvidenceKind.supervision_note, 30,
+         "Supervision with Tom: agreed my learning goals for months 1-3, protected time on Thursday afternoons, "
+         "and that I would lead a case discussion at the team meeting.", ("FL-REG-01",),
+         file=("supervision-2026-10.txt", "Supervision record\n\nGoals for months 1-3:\n- Lead first visits\n"
+                                          "- Present a case at the team meeting\n- Complete risk training\n")),
+    Item("Case discussion I led at the team meeting", EvidenceKind.case_study, 21,
+         "I presented a complex discharge where health and social care assessments overlapped, and proposed "
+         "one shared assessment summary. The team agreed to trial it.", ("FL-REG-01", "ER-REG-01")),
+    Item("Positive risk-taking and capacity training", EvidenceKind.cpd_record, 14,
+         "One-day council course on the Mental Capacity Act and positive risk-taking, with a certificate of "
+         "attendance.", ("PP-REG-04",)),
+    Item("Reflection: a visit where consent was unclear", EvidenceKind.reflection, 9,
+         "A person's daughter asked me to arrange equipment her father had refused. I paused, checked his "
+         "capacity for this decision with him, recorded it, and explained to his daughter why his choice "
+         "stands. I discussed it with Tom the next day.", ("PP-REG-04",)),
+]
+
+PRECEPTEE_PLAN = [
+    Plan("PP-REG-01", "signed", 40, "A safe, person-centred assessment; clear consent conversation."),
+    Plan("IW-REG-01", "signed", 35, "Good use of the shared record so the person did not repeat themselves."),
+    Plan("PP-REG-03", "signed", 28, "The feedback from Mr B speaks for itself."),
+    Plan("FL-REG-01", "signed", 18, "Well-structured learning agreement and follow-through."),
+    Plan("ER-REG-01", "returned", 12, "The case discussion is a good start, but this capability asks how you "
+                                      "used evidence: add what research or guidance informed your proposal."),
+    Plan("PP-REG-04", "pending", 3),
+]
+
+OTA_EVIDENCE = [
+    Item("Observed: helping a person to wash and dress as they prefer", EvidenceKind.direct_observation, 300,
+         "Observed by Tom during a reablement visit: privacy, dignity and the person's own routine respected.",
+         ("PP-SUP-02", "PP-SUP-03")),
+    Item("Care Certificate workbook: duty of care and safeguarding", EvidenceKind.certificate, 280,
+         "Completed workbook and assessor sign-off for the Care Certificate standards on duty of care and "
+         "safeguarding adults.", ("PP-SUP-04", "IW-SUP-01")),
+    Item("Equipment demonstration to a carer", EvidenceKind.direct_observation, 120,
+         "Demonstrated a bath board and a perching stool to a carer, checked they could use them safely, and "
+         "reported back to the OT.", ("PP-SSW-01", "PP-SSW-02")),
+    Item("Feedback from Ms C's son", EvidenceKind.feedback, 90,
+         "\u201cJordan explained everything twice without making Mum feel rushed.\u201d", ("PP-SSW-02", "IW-SSW-01"),
+         feedback_source=FeedbackSource.carer),
+    Item("Showing a new support worker our equipment store", EvidenceKind.reflection, 60,
+         "I showed a new support worker how we log and check equipment. Next time I will give them a checklist "
+         "first so they can follow along.", ("FL-SSW-01",)),
+    Item("Reflection: managing my own caseload of reviews", EvidenceKind.reflection, 10,
+         "For six weeks I held a delegated caseload of equipment reviews and escalated two to the OT when "
+         "needs had changed.", ("PP-SSW-03",)),
+]
+
+OTA_PLAN = [
+    Plan("PP-SUP-02", "signed", 290, "Dignity and choice evident throughout."),
+    Plan("PP-SUP-03", "signed", 290, "Observed in practice."),
+    Plan("PP-SUP-04", "signed", 270, "Care Certificate standards evidenced.", assessor="lead@demo.test"),
+    Plan("IW-SUP-01", "signed", 270, "Care Certificate standards evidenced.", assessor="lead@demo.test"),
+    Plan("PP-SSW-01", "signed", 110, "Safe demonstration and clear reporting back."),
+    Plan("PP-SSW-02", "signed", 80, "Consistent feedback from families."),
+    Plan("IW-SSW-01", "signed", 80, "Good liaison with the family."),
+    Plan("FL-SSW-01", "signed", 50, "Helpful induction for a new colleague."),
+    Plan("PP-SSW-03", "pending", 2),
+]
+
+
+def _at(today: date, days_ago: int, hour: int = 10) -> datetime:
+    return datetime.combine(today - timedelta(days=days_ago), time(hour, 0), tzinfo=timezone.utc)
+
+
+def seed_evidence(ctx: DemoContext) -> None:
+    version = current_framework_version()
+    if version is None:
+        ctx.notes.append("Evidence demo skipped: no published framework.")
+        return
+    capabilities = {c.code: c for c in version.capabilities}
+    today = date.today()
+    for email, items, plan in (("preceptee@demo.test", PRECEPTEE_EVIDENCE, PRECEPTEE_PLAN),
+                               ("ota@demo.test", OTA_EVIDENCE, OTA_PLAN)):
+        person = ctx.users[email]
+        if db.session.scalar(sa.select(Evidence.id).where(Evidence.owner_id == person.id,
+                                                          Evidence.title == items[0].title)):
+            continue
+        try:
+            with db.session.begin_nested():
+                evidence = _log(person, items, capabilities, today)
+                _requests(ctx, person, plan, evidence, capabilities, today)
+        except DomainError as error:  # e.g. a framework without these codes: leave this person's record empty
+            ctx.notes.append(f"Evidence demo for {email} skipped: {error.message}")
+
+
+def _log(person, items: list[Item], capabilities: dict, today: date) -> dict[str, list[Evidence]]:
+    by_code: dict[str, list[Evidence]] = {}
+    for item in items:
+        reflection = item.reflection or (None, None, None)
+        evidence = evidence_services.create_evidence(
+            person, kind=item.kind, title=item.title, occurred_on=today - timedelta(days=item.days_ago),
+            text=item.text, what_happened=reflection[0], so_what=reflection[1], now_what=reflection[2],
+            feedback_source=item.feedback_source,
+            capability_uuids=[capabilities[code].uuid for code in item.codes if code in capabilities], today=today)
+        if item.file:
+            evidence_services.add_attachment(evidence, person, filename=item.file[0],
+                                             data=item.file[1].encode())
+        for code in item.codes:
+            by_code.setdefault(code, []).append(evidence)
+    return by_code
+
+
+def _requests(ctx: DemoContext, person, plan: list[Plan], evidence: dict, capabilities: dict, today: date) -> None:
+    for step in plan:
+        capability = capabilities.get(step.code)
+        cited = evidence.get(step.code)
+        if capability is None or not cited:
+            continue
+        assessor = ctx.users[step.assessor]
+        asked_at = _at(today, step.days_ago + 2, 9)
+        request = services.request_signoff(person, capability, cited, assessor, today=today, at=asked_at,
+                                           message="I think my evidence now shows this; thank you for looking.")
+        if step.outcome == "pending":
+            continue
+        outcome = Outcome.sign if step.outcome == "signed" else Outcome.return_
+        services.decide(request, assessor, outcome, step.comment, today=today, at=_at(today, step.days_ago, 15))
