@@ -4,4 +4,5 @@ SEED_STEPS = [
     "competency.frameworks.demo:seed_frameworks",
     "competency.demo.evidence:seed_evidence",
     "competency.demo.passport:seed_passport",
+    "competency.demo.programmes:seed_programmes",
 ]

@@ -128,8 +128,10 @@ def progress_of(enrolment: Enrolment, on: date, counts: dict[str, int] | None = 
     pauses = enrolment.pause_ranges
     minimum = version.supervision_minimum_minutes
     counted = [s for s in enrolment.supervisions if s.minutes >= minimum]
-    supervision = check_supervision(enrolment.start_on, version.cadence_rules, [s.held_on for s in counted], on,
-                                    fte=enrolment.fte, pauses=pauses, ends_on=enrolment.ended_on)
+    # An ended programme is judged as it stood on its last day.
+    judged_on = min(on, enrolment.ended_on) if enrolment.ended_on else on
+    supervision = check_supervision(enrolment.start_on, version.cadence_rules, [s.held_on for s in counted],
+                                    judged_on, fte=enrolment.fte, pauses=pauses, ends_on=enrolment.ended_on)
     full_time = float((enrolment.organisation.settings or {}).get("full_time_hours", FULL_TIME_HOURS))
     expected = expected_protected_minutes(enrolment.start_on, on, fte=enrolment.fte,
                                           percent=version.protected_time_percent, full_time_hours=full_time,
