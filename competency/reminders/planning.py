@@ -42,9 +42,9 @@ class PlanResult:
         return sum(self.counts.values())
 
 
-def due_rows(source: Source, on: date) -> sa.Select:
+def due_rows(source: Source) -> sa.Select:
     """The source's due rows for people whose account is active, without duplicates."""
-    inner = source.due(on).subquery("due")
+    inner = source.due().subquery("due")
     return (
         sa.select(
             sa.literal(source.kind.value, sa.String).label("kind"),
@@ -64,13 +64,44 @@ def _not_planned(rows: sa.Subquery) -> sa.ColumnElement[bool]:
     )
 
 
-def _insert():
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(PlannedReminder)
-    if dialect == "sqlite":
-        return sqlite.insert(PlannedReminder)
-    raise RuntimeError(f"Planning supports PostgreSQL and SQLite, not {dialect}")
+# Statements are built once per source and dialect, then run with each day's parameters.
+_STATEMENTS: dict[tuple, sa.Executable] = {}
+KEY_COLUMNS = ["kind", "item_id", "due_on", "stage", "user_id"]
+
+
+def insert_statement(source: Source, dialect: str) -> sa.Executable:
+    """``INSERT INTO planned_reminder ... SELECT <due rows> ON CONFLICT DO NOTHING RETURNING stage``."""
+    key = ("insert", source.kind, dialect)
+    if key not in _STATEMENTS:
+        rows = due_rows(source).subquery("rows")
+        # The WHERE is required by SQLite's parser before ON CONFLICT, and harmless elsewhere.
+        select = sa.select(
+            *(rows.c[name] for name in KEY_COLUMNS),
+            sa.bindparam("planned_on", type_=sa.Date),
+            sa.literal(PlannedState.planned.value, sa.String),
+            sa.bindparam("planned_at", type_=PlannedReminder.__table__.c.created_at.type),
+        ).where(sa.true())
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+        if insert is None:
+            raise RuntimeError(f"Planning supports PostgreSQL and SQLite, not {dialect}")
+        table = PlannedReminder.__table__  # Core, so a parameter dict binds values, not rows to insert
+        _STATEMENTS[key] = (
+            insert(table)
+            .from_select([*KEY_COLUMNS, "planned_on", "state", "created_at"], select)
+            .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
+            .returning(table.c.stage)
+        )
+    return _STATEMENTS[key]
+
+
+def dry_run_statement(source: Source) -> sa.Select:
+    """(kind, stage, count) of the due rows not planned yet."""
+    key = ("dry-run", source.kind)
+    if key not in _STATEMENTS:
+        rows = due_rows(source).subquery("rows")
+        _STATEMENTS[key] = (sa.select(rows.c.kind, rows.c.stage, sa.func.count())
+                            .where(_not_planned(rows)).group_by(rows.c.kind, rows.c.stage))
+    return _STATEMENTS[key]
 
 
 def plan(on: date | None = None, *, dry_run: bool = False, now: datetime | None = None) -> PlanResult:
@@ -81,30 +112,14 @@ def plan(on: date | None = None, *, dry_run: bool = False, now: datetime | None 
     now = now or utcnow()
     on = on or local_today(now)
     result = PlanResult(on=on, dry_run=dry_run)
+    dialect = db.session.get_bind().dialect.name
     for source in available_sources():
-        rows = due_rows(source, on).subquery("rows")
+        params = {**source.params(on), "planned_on": on, "planned_at": now}
         if dry_run:
-            counted = db.session.execute(
-                sa.select(rows.c.kind, rows.c.stage, sa.func.count())
-                .where(_not_planned(rows)).group_by(rows.c.kind, rows.c.stage)
-            )
-            for kind, stage, count in counted:
+            for kind, stage, count in db.session.execute(dry_run_statement(source), params):
                 result.counts[(kind, stage)] += count
             continue
-        # The WHERE is required by SQLite's parser before ON CONFLICT, and harmless elsewhere.
-        select = sa.select(
-            rows.c.kind, rows.c.item_id, rows.c.due_on, rows.c.stage, rows.c.user_id,
-            sa.literal(on, sa.Date), sa.literal(PlannedState.planned.value, sa.String),
-            sa.literal(now, PlannedReminder.__table__.c.created_at.type),
-        ).where(sa.true())
-        statement = (
-            _insert()
-            .from_select(["kind", "item_id", "due_on", "stage", "user_id", "planned_on", "state", "created_at"],
-                         select)
-            .on_conflict_do_nothing(index_elements=["kind", "item_id", "due_on", "stage", "user_id"])
-            .returning(PlannedReminder.stage)
-        )
-        for (stage,) in db.session.execute(statement):
+        for (stage,) in db.session.execute(insert_statement(source, dialect), params):
             result.counts[(source.kind.value, stage)] += 1
     db.session.flush()
     return result

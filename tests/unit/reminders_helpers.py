@@ -39,11 +39,12 @@ def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
 class Inbox:
     """A real SMTP server on loopback (aiosmtpd) that keeps what it accepts.
 
-    ``delay`` makes it slow to answer the end of each message (a window to crash a sender in);
+    ``rcpt_delay`` makes it slow to answer each recipient, before the message is transferred (a
+    window to crash a sender in while the server has not accepted the message);
     ``reject`` answers every recipient with that SMTP reply instead of accepting.
     """
 
-    def __init__(self, *, delay: float = 0.0, reject: str | None = None):
+    def __init__(self, *, rcpt_delay: float = 0.0, reject: str | None = None):
         import threading
 
         from aiosmtpd.controller import Controller
@@ -51,24 +52,28 @@ class Inbox:
         from tests.fixtures.servers import free_port
 
         self.messages: list = []
-        self.delay = delay
+        self.rcpt_delay = rcpt_delay
+        self.recipients_started = 0
         self.reject = reject
         self._lock = threading.Lock()
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+
+        with self._lock:
+            self.recipients_started += 1
+        if self.rcpt_delay:
+            await asyncio.sleep(self.rcpt_delay)
         if self.reject:
             return self.reject
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        import asyncio
         from email import message_from_bytes, policy
 
-        if self.delay:
-            await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(message)
@@ -85,6 +90,10 @@ class Inbox:
         with self._lock:
             return [m["Message-ID"] for m in self.messages]
 
-    def to(self, address: str) -> list:
+    def to(self, address: str, subject_contains: str = "") -> list:
         with self._lock:
-            return [m for m in self.messages if m["To"] == address]
+            return [m for m in self.messages if m["To"] == address and subject_contains in m["Subject"]]
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.messages)

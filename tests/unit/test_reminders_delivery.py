@@ -122,8 +122,8 @@ def test_without_smtp_the_email_is_written_to_the_mail_folder(db, app):
 
     delivery.send_due()
 
-    files = sorted(app.config["MAIL_FILE_DIR"].glob(f"*-{email.id:08d}.eml"))
-    assert len(files) == 1 and email.message_id in files[0].read_text()
+    written = [path for path in app.config["MAIL_FILE_DIR"].glob("*.eml") if email.message_id in path.read_text()]
+    assert len(written) == 1
 
 
 def test_two_senders_never_both_claim_a_row(db):

@@ -29,8 +29,10 @@ class ReminderText:
 class Source:
     """One kind of reminder.
 
-    ``due(on)`` returns a SELECT of (item_id, due_on, stage, user_id) for every
-    reminder that is due on ``on``: one set-based query, no loop over items.
+    ``due()`` returns a SELECT of (item_id, due_on, stage, user_id) for every
+    reminder that is due on the day bound as ``:on``: one set-based query, no loop
+    over items. It is built once and reused with ``params(on)``, which gives the
+    values of its bind parameters (``on`` and any dates derived from it).
     ``describe(rows)`` loads what the messages need for a batch of planned rows
     (a bounded number of queries) and returns their texts by planned row id.
     """
@@ -38,8 +40,16 @@ class Source:
     kind: ReminderKind
     label: str
     hint: str
-    due: Callable[[date], sa.Select]
+    due: Callable[[], sa.Select]
     describe: Callable[[Sequence[PlannedReminder]], dict[int, ReminderText]]
+    params: Callable[[date], dict] = lambda on: {"on": on}  # noqa: E731
+
+
+ON = sa.bindparam("on", type_=sa.Date)
+
+
+def day_param(name: str) -> sa.BindParameter:
+    return sa.bindparam(name, type_=sa.Date)
 
 
 def link_to(endpoint: str, fallback: str = "home.notifications", **values) -> str:

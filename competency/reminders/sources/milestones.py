@@ -26,29 +26,35 @@ from competency.extensions import db
 from competency.preceptorship.models import (Enrolment, EnrolmentMilestone, EnrolmentPause, EnrolmentStatus,
                                              TemplateMilestone)
 from competency.reminders.models import PlannedReminder, ReminderKind
-from competency.reminders.sources.base import ReminderText, Source, link_to, long_date, possessive, when
+from competency.reminders.sources.base import (ON, ReminderText, Source, day_param, link_to, long_date, possessive,
+                                               when)
 from competency.reminders.sqldates import days_between, weekly_stage
 
 FIRST_NOTICE_DAYS = 14
 SECOND_NOTICE_DAYS = 3
 
 
-def paused_on(on: date):
+def paused_on(on=ON):
     return sa.exists().where(EnrolmentPause.enrolment_id == Enrolment.id, EnrolmentPause.start_on <= on,
                              EnrolmentPause.end_on >= on)
 
 
-def _stage(on: date):
+def _stage():
     m = EnrolmentMilestone
     return sa.case(
-        (m.due_on > on + timedelta(days=SECOND_NOTICE_DAYS), sa.literal(f"due-{FIRST_NOTICE_DAYS}")),
-        (m.due_on > on, sa.literal(f"due-{SECOND_NOTICE_DAYS}")),
-        (m.due_on == on, sa.literal("due-today")),
-        else_=weekly_stage("overdue", days_between(m.due_on, sa.literal(on, sa.Date))),
+        (m.due_on > day_param("second_notice_on"), sa.literal(f"due-{FIRST_NOTICE_DAYS}")),
+        (m.due_on > ON, sa.literal(f"due-{SECOND_NOTICE_DAYS}")),
+        (m.due_on == ON, sa.literal("due-today")),
+        else_=weekly_stage("overdue", days_between(m.due_on, ON)),
     )
 
 
-def milestones_due(on: date) -> sa.Select:
+def params(on: date) -> dict:
+    return {"on": on, "second_notice_on": on + timedelta(days=SECOND_NOTICE_DAYS),
+            "first_notice_on": on + timedelta(days=FIRST_NOTICE_DAYS)}
+
+
+def milestones_due() -> sa.Select:
     """One row per open milestone due within 14 days or overdue, for the preceptee and the preceptor."""
     m = EnrolmentMilestone
     running = sa.or_(
@@ -56,11 +62,11 @@ def milestones_due(on: date) -> sa.Select:
         sa.and_(Enrolment.status == EnrolmentStatus.completed, m.is_after_completion.is_(True)),
     )
     due = (
-        sa.select(m.id.label("item_id"), m.due_on.label("due_on"), _stage(on).label("stage"),
+        sa.select(m.id.label("item_id"), m.due_on.label("due_on"), _stage().label("stage"),
                   Enrolment.practitioner_id, Enrolment.preceptor_id)
         .join(Enrolment, Enrolment.id == m.enrolment_id)
         .where(m.completed_on.is_(None), m.is_required.is_(True),
-               m.due_on <= on + timedelta(days=FIRST_NOTICE_DAYS), running, ~paused_on(on))
+               m.due_on <= day_param("first_notice_on"), running, ~paused_on())
         .subquery("milestones_due")
     )
     return sa.union_all(
@@ -107,4 +113,4 @@ def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
 
 SOURCE = Source(kind=ReminderKind.milestone, label="Milestone",
                 hint="Preceptorship reviews due in 14 days, 3 days, today, then weekly while overdue.",
-                due=milestones_due, describe=describe)
+                due=milestones_due, describe=describe, params=params)

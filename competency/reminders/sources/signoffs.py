@@ -24,22 +24,34 @@ ASSESSOR_AFTER_DAYS = 7
 ESCALATE_AFTER_DAYS = 21
 
 
-def _made_on_or_before(day: date):
-    """Requests made on ``day`` or earlier (UTC), as a range on the indexed timestamp."""
-    return SignOffRequest.created_at < datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc)
+def _made_before(name: str):
+    """Requests made before a UTC midnight bound as ``name``: a range on the indexed timestamp."""
+    return SignOffRequest.created_at < sa.bindparam(name, type_=SignOffRequest.__table__.c.created_at.type)
 
 
-def waiting_due(on: date) -> sa.Select:
+def _midnight_after(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc)
+
+
+def waiting_params(on: date) -> dict:
+    return {"made_before": _midnight_after(on - timedelta(days=ASSESSOR_AFTER_DAYS))}
+
+
+def escalation_params(on: date) -> dict:
+    return {"made_before": _midnight_after(on - timedelta(days=ESCALATE_AFTER_DAYS))}
+
+
+def waiting_due() -> sa.Select:
     r = SignOffRequest
     return sa.select(
         r.id.label("item_id"),
         add_days(date_of(r.created_at), ASSESSOR_AFTER_DAYS).label("due_on"),
         sa.literal(f"waiting-{ASSESSOR_AFTER_DAYS}", sa.String).label("stage"),
         r.assessor_id.label("user_id"),
-    ).where(r.state == RequestState.pending, _made_on_or_before(on - timedelta(days=ASSESSOR_AFTER_DAYS)))
+    ).where(r.state == RequestState.pending, _made_before("made_before"))
 
 
-def escalation_due(on: date) -> sa.Select:
+def escalation_due() -> sa.Select:
     r = SignOffRequest
     return sa.select(
         r.id.label("item_id"),
@@ -49,7 +61,7 @@ def escalation_due(on: date) -> sa.Select:
     ).join(Membership, sa.and_(
         Membership.organisation_id == r.organisation_id, Membership.role == Role.lead,
         Membership.is_active.is_(True), Membership.user_id != r.practitioner_id,
-    )).where(r.state == RequestState.pending, _made_on_or_before(on - timedelta(days=ESCALATE_AFTER_DAYS)))
+    )).where(r.state == RequestState.pending, _made_before("made_before"))
 
 
 def _requests(rows: Sequence[PlannedReminder]) -> dict[int, tuple]:
@@ -113,8 +125,8 @@ def describe_escalation(rows: Sequence[PlannedReminder]) -> dict[int, ReminderTe
 SOURCES = [
     Source(kind=ReminderKind.signoff_waiting, label="Sign-off waiting",
            hint="A request has waited more than 7 days for the assessor's decision.",
-           due=waiting_due, describe=describe_waiting),
+           due=waiting_due, describe=describe_waiting, params=waiting_params),
     Source(kind=ReminderKind.escalation, label="Escalation",
            hint="A request has waited more than 21 days; its organisation's leads are told.",
-           due=escalation_due, describe=describe_escalation),
+           due=escalation_due, describe=describe_escalation, params=escalation_params),
 ]

@@ -8,27 +8,25 @@ due date, and a new due date starts its own reminders.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
-
 import sqlalchemy as sa
 
 from competency.accounts.models import User
 from competency.extensions import db
 from competency.preceptorship.models import Enrolment, EnrolmentStatus
 from competency.reminders.models import PlannedReminder, ReminderKind
-from competency.reminders.sources.base import ReminderText, Source, link_to, long_date, possessive, when
+from competency.reminders.sources.base import ON, ReminderText, Source, link_to, long_date, possessive, when
 from competency.reminders.sources.milestones import paused_on
 from competency.reminders.sqldates import days_between, weekly_stage
 
 
-def supervision_due(on: date) -> sa.Select:
+def supervision_due() -> sa.Select:
     e = Enrolment
     due = (
         sa.select(e.id.label("item_id"), e.next_supervision_due_on.label("due_on"),
-                  weekly_stage("overdue", days_between(e.next_supervision_due_on, sa.literal(on, sa.Date)))
+                  weekly_stage("overdue", days_between(e.next_supervision_due_on, ON))
                   .label("stage"),
                   e.practitioner_id, e.preceptor_id)
-        .where(e.status == EnrolmentStatus.active, e.next_supervision_due_on < on, ~paused_on(on))
+        .where(e.status == EnrolmentStatus.active, e.next_supervision_due_on < ON, ~paused_on())
         .subquery("supervision_due")
     )
     return sa.union_all(
