@@ -5,4 +5,5 @@ SEED_STEPS = [
     "competency.demo.evidence:seed_evidence",
     "competency.demo.passport:seed_passport",
     "competency.demo.programmes:seed_programmes",
+    "competency.demo.progression:seed_progression",
 ]

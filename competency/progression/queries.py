@@ -153,8 +153,10 @@ def progress_for(records: Sequence[ProgressionRecord], today: date) -> list[Reco
     for record in records:
         pathway = books.get(record.pathway_slug, record.pathway_version)
         step = current_step(record, pathway)
+        stage = pathway.stage(record.stage_code)
         readiness = None
-        if step is not None:
+        # The step out of an apprenticeship has no criteria: qualifying completes it.
+        if step is not None and stage.kind is not StageKind.apprenticeship:
             panel = panels.get((record.id, step.code))
             facts = Facts(
                 organisation_id=record.organisation_id,
@@ -167,7 +169,7 @@ def progress_for(records: Sequence[ProgressionRecord], today: date) -> list[Reco
             )
             readiness = evaluate_step(step, facts, today)
         target = pathway.stage(record.target_stage_code) if record.target_stage_code else None
-        out.append(RecordProgress(record=record, pathway=pathway, stage=pathway.stage(record.stage_code),
+        out.append(RecordProgress(record=record, pathway=pathway, stage=stage,
                                   target=target, step=step, readiness=readiness,
                                   apprenticeship=apprenticeships.get(record.id), otj=otj.get(record.id)))
     return out
