@@ -29,7 +29,6 @@ MUTABLE_KINDS: dict[str, str] = {
     ReminderKind.supervision.value: "Supervision overdue",
     ReminderKind.signoff_waiting.value: "Sign-off requests waiting for your decision for more than a week",
     ReminderKind.share_expiring.value: "Passport share links about to expire",
-    ReminderKind.expiry.value: "Credentials and sign-offs about to expire",
     "signoff_requested": "Someone asks you to sign off a capability",
     "signoff_decided": "Your sign-off request is decided",
     "signoff_revoked": "A sign-off of yours is revoked",

@@ -101,3 +101,36 @@ class TestDeliveringPlannedReminders:
 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 0
+
+
+class TestShareLinksExpiring:
+    def make_share(self, db, holder, expires_on, **kwargs):
+        import secrets
+
+        from competency.passport.models import ShareLink
+
+        share = ShareLink(holder_id=holder.id, token_hash=secrets.token_hex(32), token_hint="ab12cd34",
+                          note="For Harbourside Care", expires_on=expires_on, **kwargs)
+        db.session.add(share)
+        db.session.flush()
+        return share
+
+    def test_the_holder_is_told_once_in_the_week_before_expiry(self, db):
+        holder = make_person("practitioner")
+        share = self.make_share(db, holder, date(2026, 6, 30))
+
+        assert planning.plan(date(2026, 6, 22)).total == 0
+        assert planning.plan(date(2026, 6, 23)).counts == {("share_expiring", "expiring-7"): 1}
+        assert planning.plan(date(2026, 6, 29)).total == 0
+        notices.deliver_planned()
+
+        (note,) = db.session.scalars(sa.select(Notification).filter_by(user_id=holder.id))
+        assert note.title == "Your passport share link “For Harbourside Care” expires in 7 days"
+        assert note.link == f"/passport/shares/{share.id}"
+
+    def test_revoked_links_are_not_reminded(self, db):
+        from competency.db import utcnow
+
+        holder = make_person("practitioner")
+        self.make_share(db, holder, date(2026, 6, 30), revoked_at=utcnow())
+        assert planning.plan(date(2026, 6, 25)).total == 0

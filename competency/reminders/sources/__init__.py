@@ -18,7 +18,6 @@ SOURCE_MODULES = [
     "competency.reminders.sources.supervision",
     "competency.reminders.sources.signoffs",
     "competency.reminders.sources.shares",
-    "competency.reminders.sources.expiry",
 ]
 
 _cache: list[Source] | None = None
