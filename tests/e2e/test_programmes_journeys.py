@@ -33,8 +33,6 @@ def sign_out(page) -> None:
     page.wait_for_url(re.compile(r"/(login)?$"))
 
 
-
-
 def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     # The lead enrols Sam.
     sign_in(page, site.url, LEAD)
