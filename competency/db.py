@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -66,20 +65,26 @@ def str_enum(enum_cls, length: int = 32) -> sa.Enum:
     )
 
 
-@event.listens_for(Pool, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Foreign keys on, and let SQLAlchemy manage transactions so SAVEPOINTs work on SQLite."""
-    module = type(dbapi_connection).__module__
-    if "sqlite" not in module:
-        return
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def configure_engine(engine: Engine) -> Engine:
+    """SQLite: foreign keys on, and SQLAlchemy manages transactions so SAVEPOINTs work.
 
+    Applied to the app's own engines only (see ``extensions.db``): other SQLAlchemy users in
+    the process, such as Celery's SQLite broker on the embedded default, manage their own
+    transactions and break if a BEGIN is issued for them.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
 
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn) -> None:
-    if conn.dialect.name == "sqlite":
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN")
+
+    return engine

@@ -6,9 +6,15 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from competency.db import Base
+from competency.db import Base, configure_engine
 
-db = SQLAlchemy(model_class=Base)
+
+class _SQLAlchemy(SQLAlchemy):
+    def _make_engine(self, bind_key, options, app):
+        return configure_engine(super()._make_engine(bind_key, options, app))
+
+
+db = _SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

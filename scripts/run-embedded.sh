@@ -12,7 +12,7 @@ cat <<TXT
 
   competency is running at http://127.0.0.1:5000   (Ctrl-C stops the web app and the worker)
 
-  Demo accounts (password: \${DEMO_PASSWORD:-correct-horse-battery}):
+  Demo accounts (password: ${DEMO_PASSWORD:-correct-horse-battery}):
     admin@demo.test        organisation administrator (all three demo employers)
     lead@demo.test         principal OT, lead at the county council and the trust
     preceptor@demo.test    senior OT, preceptor at the county council
