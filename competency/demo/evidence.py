@@ -62,35 +62,42 @@ PRECEPTEE_EVIDENCE = [
                      "changed the plan: she cared more about getting to the garden than the bath.",
                      "I will start each first visit with her own words about what matters, and record them in "
                      "the shared care record so the reablement team does not ask again.")),
-    Item("Direct observation: moving and handling assessment", EvidenceKind.direct_observation, 45,
-         "Tom observed my assessment of a transfer from bed to chair and my advice to the carer. He noted a "
-         "clear explanation of risk and consent, and suggested I document the person's preferences more fully.",
-         ("PP-REG-01", "PP-REG-03")),
+    Item("Direct observation: assessing a bed-to-chair transfer", EvidenceKind.direct_observation, 45,
+         "Tom observed my assessment of a transfer from bed to chair, the goals I agreed with Mr D and my advice "
+         "to his carer. He noted a clear plan and suggested I record Mr D's own words about his goals.",
+         ("PP-REG-01",)),
     Item("Feedback from Mr B after his kitchen assessment", EvidenceKind.feedback, 38,
          "\u201cShe listened to what I wanted to do and didn't just tell me what I couldn't. I can make my own "
-         "tea again.\u201d Collected with his permission by the duty desk.", ("PP-REG-03", "IW-REG-01"),
+         "tea again.\u201d Collected with his permission by the duty desk.", ("PP-REG-01", "IW-REG-01"),
          feedback_source=FeedbackSource.person_served),
+    Item("Reflection: prioritising my first caseload", EvidenceKind.reflection, 33,
+         "With twelve open cases I rated each by need and risk with Tom, saw the two highest-risk people first, "
+         "and told the duty manager when three new urgent referrals arrived in one day.", ("PP-REG-03",)),
     Item("Supervision notes: learning agreement and first month", EvidenceKind.supervision_note, 30,
          "Supervision with Tom: agreed my learning goals for months 1-3, protected time on Thursday afternoons, "
          "and that I would lead a case discussion at the team meeting.", ("FL-REG-01",),
          file=("supervision-2026-10.txt", "Supervision record\n\nGoals for months 1-3:\n- Lead first visits\n"
-                                          "- Present a case at the team meeting\n- Complete risk training\n")),
+                                          "- Present a case at the team meeting\n- Complete safeguarding level 3\n")),
     Item("Case discussion I led at the team meeting", EvidenceKind.case_study, 21,
          "I presented a complex discharge where health and social care assessments overlapped, and proposed "
          "one shared assessment summary. The team agreed to trial it.", ("FL-REG-01", "ER-REG-01")),
-    Item("Positive risk-taking and capacity training", EvidenceKind.cpd_record, 14,
-         "One-day council course on the Mental Capacity Act and positive risk-taking, with a certificate of "
-         "attendance.", ("PP-REG-04",)),
-    Item("Reflection: a visit where consent was unclear", EvidenceKind.reflection, 9,
-         "A person's daughter asked me to arrange equipment her father had refused. I paused, checked his "
-         "capacity for this decision with him, recorded it, and explained to his daughter why his choice "
-         "stands. I discussed it with Tom the next day.", ("PP-REG-04",)),
+    Item("Safeguarding adults and children (level 3)", EvidenceKind.cpd_record, 14,
+         "Two-day council course on safeguarding adults and children at level 3, with a certificate.",
+         ("PP-REG-04",)),
+    Item("Reflection: raising a safeguarding concern", EvidenceKind.reflection, 9,
+         "On a visit I saw unexplained bruising and a frightened response to a family member. I recorded what I "
+         "saw in the person's words, discussed it with the duty manager the same day and made a referral.",
+         ("PP-REG-04",)),
+    Item("Reflection: a visit where consent was unclear", EvidenceKind.reflection, 5,
+         "A person's daughter asked me to arrange equipment her father had refused. I checked his capacity for "
+         "this decision with him, recorded it, and explained to his daughter why his choice stands.",
+         ("PP-REG-02",)),
 ]
 
 PRECEPTEE_PLAN = [
-    Plan("PP-REG-01", "signed", 40, "A safe, person-centred assessment; clear consent conversation."),
+    Plan("PP-REG-01", "signed", 40, "A safe, person-centred assessment with goals in the person's own words."),
     Plan("IW-REG-01", "signed", 35, "Good use of the shared record so the person did not repeat themselves."),
-    Plan("PP-REG-03", "signed", 28, "The feedback from Mr B speaks for itself."),
+    Plan("PP-REG-03", "signed", 28, "Sensible prioritising, and you escalated at the right time."),
     Plan("FL-REG-01", "signed", 18, "Well-structured learning agreement and follow-through."),
     Plan("ER-REG-01", "returned", 12, "The case discussion is a good start, but this capability asks how you "
                                       "used evidence: add what research or guidance informed your proposal."),
@@ -99,35 +106,44 @@ PRECEPTEE_PLAN = [
 
 OTA_EVIDENCE = [
     Item("Observed: helping a person to wash and dress as they prefer", EvidenceKind.direct_observation, 300,
-         "Observed by Tom during a reablement visit: privacy, dignity and the person's own routine respected.",
-         ("PP-SUP-02", "PP-SUP-03")),
-    Item("Care Certificate workbook: duty of care and safeguarding", EvidenceKind.certificate, 280,
-         "Completed workbook and assessor sign-off for the Care Certificate standards on duty of care and "
-         "safeguarding adults.", ("PP-SUP-04", "IW-SUP-01")),
-    Item("Equipment demonstration to a carer", EvidenceKind.direct_observation, 120,
-         "Demonstrated a bath board and a perching stool to a carer, checked they could use them safely, and "
-         "reported back to the OT.", ("PP-SSW-01", "PP-SSW-02")),
+         "Observed by Tom during a reablement visit: privacy, dignity and the person's own routine respected, "
+         "and I encouraged her to do what she could herself.", ("PP-SUP-02",)),
+    Item("Care Certificate: safeguarding and handling information", EvidenceKind.certificate, 285,
+         "Completed workbook and assessor sign-off for the Care Certificate standards on safeguarding adults and "
+         "handling information.", ("PP-SUP-03", "IW-SUP-01")),
+    Item("Certificates: moving and handling, infection prevention, basic life support", EvidenceKind.certificate,
+         280, "Council mandatory training certificates, all in date.", ("PP-SUP-04",)),
+    Item("Equipment demonstration and check with a carer", EvidenceKind.direct_observation, 120,
+         "Checked a bath board and a perching stool against the referral, demonstrated them to a carer, checked "
+         "they could use them safely, and recorded the results.", ("PP-SSW-02",)),
+    Item("Reflection: managing my delegated caseload of reviews", EvidenceKind.reflection, 100,
+         "For six weeks I held a delegated caseload of equipment reviews, planned visits by need, and escalated "
+         "two to the OT when needs had changed.", ("PP-SSW-01",)),
     Item("Feedback from Ms C's son", EvidenceKind.feedback, 90,
-         "\u201cJordan explained everything twice without making Mum feel rushed.\u201d", ("PP-SSW-02", "IW-SSW-01"),
-         feedback_source=FeedbackSource.carer),
-    Item("Showing a new support worker our equipment store", EvidenceKind.reflection, 60,
-         "I showed a new support worker how we log and check equipment. Next time I will give them a checklist "
-         "first so they can follow along.", ("FL-SSW-01",)),
-    Item("Reflection: managing my own caseload of reviews", EvidenceKind.reflection, 10,
-         "For six weeks I held a delegated caseload of equipment reviews and escalated two to the OT when "
-         "needs had changed.", ("PP-SSW-03",)),
+         "\u201cJordan explained everything twice, slowly, and checked Mum understood, without making her feel "
+         "rushed.\u201d (Ms C lives with dementia.)", ("PP-SSW-03",), feedback_source=FeedbackSource.carer),
+    Item("Arranging equipment and home care to start on the same day", EvidenceKind.case_study, 70,
+         "Coordinated the equipment service and the home care agency so a hoist and the first care call arrived "
+         "together on discharge day.", ("IW-SSW-01",)),
+    Item("Learning plan towards my level 3 diploma", EvidenceKind.supervision_note, 60,
+         "Agreed with Tom: two units a month, study time on Wednesdays, and a reflection after each unit on what "
+         "changed in my practice.", ("FL-SSW-01",)),
+    Item("Outcome measures recorded at my reviews", EvidenceKind.other, 10,
+         "Recorded the standard outcome measure at the start and six-week review for each person on my "
+         "caseload this quarter.", ("ER-SSW-01",)),
 ]
 
 OTA_PLAN = [
     Plan("PP-SUP-02", "signed", 290, "Dignity and choice evident throughout."),
-    Plan("PP-SUP-03", "signed", 290, "Observed in practice."),
-    Plan("PP-SUP-04", "signed", 270, "Care Certificate standards evidenced.", assessor="lead@demo.test"),
-    Plan("IW-SUP-01", "signed", 270, "Care Certificate standards evidenced.", assessor="lead@demo.test"),
-    Plan("PP-SSW-01", "signed", 110, "Safe demonstration and clear reporting back."),
-    Plan("PP-SSW-02", "signed", 80, "Consistent feedback from families."),
-    Plan("IW-SSW-01", "signed", 80, "Good liaison with the family."),
-    Plan("FL-SSW-01", "signed", 50, "Helpful induction for a new colleague."),
-    Plan("PP-SSW-03", "pending", 2),
+    Plan("PP-SUP-03", "signed", 275, "Care Certificate standards evidenced.", assessor="lead@demo.test"),
+    Plan("IW-SUP-01", "signed", 275, "Care Certificate standards evidenced.", assessor="lead@demo.test"),
+    Plan("PP-SUP-04", "signed", 270, "All mandatory training in date."),
+    Plan("PP-SSW-02", "signed", 110, "Accurate checks and clear recording."),
+    Plan("PP-SSW-01", "signed", 95, "Safe caseload management and timely escalation."),
+    Plan("PP-SSW-03", "signed", 80, "The family's feedback says it all."),
+    Plan("IW-SSW-01", "signed", 65, "Excellent coordination on discharge day."),
+    Plan("FL-SSW-01", "signed", 50, "A realistic, well-kept learning plan."),
+    Plan("ER-SSW-01", "pending", 2),
 ]
 
 
