@@ -182,6 +182,7 @@ class TestApprenticeship:
         proposals = db.session.scalars(sa.select(Notification).where(
             Notification.kind == "preceptorship.proposed")).all()
         assert [n.user_id for n in proposals] == [world.lead.id]
+        assert f"organisation_id={world.council.id}" in proposals[0].link  # the preceptorship enrolment page
 
 
 def test_the_council_step_advances_the_grade_after_a_portfolio_to_panel(db):
