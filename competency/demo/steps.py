@@ -6,4 +6,5 @@ SEED_STEPS = [
     "competency.demo.passport:seed_passport",
     "competency.demo.programmes:seed_programmes",
     "competency.demo.progression:seed_progression",
+    "competency.demo.reminders:seed_reminders",
 ]

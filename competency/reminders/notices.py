@@ -46,10 +46,12 @@ def _claim(ids: list[int], now: datetime) -> set[int]:
     return set(claimed.scalars())
 
 
-def deliver_planned(limit: int = BATCH, now: datetime | None = None) -> int:
+def deliver_planned(limit: int = BATCH, now: datetime | None = None, *, with_email: bool = True) -> int:
     """Make the notification (and, by the person's choice, the e-mail) for up to ``limit`` planned rows.
 
-    Returns how many rows were handled; call again until it returns 0. Flushes, never commits.
+    ``with_email=False`` files notifications only (used when replaying past days for the
+    demo, where e-mails about last month would be noise). Returns how many rows were
+    handled; call again until it returns 0. Flushes, never commits.
     """
     now = now or utcnow()
     ids = list(db.session.scalars(
@@ -70,7 +72,7 @@ def deliver_planned(limit: int = BATCH, now: datetime | None = None) -> int:
         text = texts.get(row.id)
         if text is None:  # the item has gone (deleted, or its source removed): nothing to say
             continue
-        _deliver_one(row, users[row.user_id], text, now)
+        _deliver_one(row, users[row.user_id], text, now, with_email)
     db.session.flush()
     return len(ids)
 
@@ -87,7 +89,7 @@ def _describe(rows: list[PlannedReminder]) -> dict[int, ReminderText]:
     return texts
 
 
-def _deliver_one(row: PlannedReminder, user: User, text: ReminderText, now: datetime) -> None:
+def _deliver_one(row: PlannedReminder, user: User, text: ReminderText, now: datetime, with_email: bool) -> None:
     prefs = preferences_of(user)
     muted = prefs.is_muted(row.kind)
     note = Notification(
@@ -97,7 +99,7 @@ def _deliver_one(row: PlannedReminder, user: User, text: ReminderText, now: date
     db.session.add(note)
     db.session.flush()
     row.notification_id = note.id
-    if muted:
+    if muted or not with_email:
         return
     if not prefs.emails_now(row.kind):
         row.state = PlannedState.in_digest

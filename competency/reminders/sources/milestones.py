@@ -13,6 +13,9 @@ applies then (never a burst of stale ones):
 Both the preceptee and the preceptor are reminded. Nothing is planned for a
 milestone that is done or optional, or while the enrolment is paused, withdrawn
 or completed (except follow-up milestones due after completion).
+
+"Done" and "ended" are read as of the planning day (done on or before it), so
+planning a past day (``flask reminders plan --on``) sees what was open then.
 """
 from __future__ import annotations
 
@@ -59,13 +62,15 @@ def milestones_due() -> sa.Select:
     m = EnrolmentMilestone
     running = sa.or_(
         Enrolment.status == EnrolmentStatus.active,
-        sa.and_(Enrolment.status == EnrolmentStatus.completed, m.is_after_completion.is_(True)),
+        sa.and_(Enrolment.status == EnrolmentStatus.completed,
+                sa.or_(m.is_after_completion.is_(True), Enrolment.completed_on > ON)),
+        sa.and_(Enrolment.status == EnrolmentStatus.withdrawn, Enrolment.withdrawn_on > ON),
     )
     due = (
         sa.select(m.id.label("item_id"), m.due_on.label("due_on"), _stage().label("stage"),
                   Enrolment.practitioner_id, Enrolment.preceptor_id)
         .join(Enrolment, Enrolment.id == m.enrolment_id)
-        .where(m.completed_on.is_(None), m.is_required.is_(True),
+        .where(sa.or_(m.completed_on.is_(None), m.completed_on > ON), m.is_required.is_(True),
                m.due_on <= day_param("first_notice_on"), running, ~paused_on())
         .subquery("milestones_due")
     )
@@ -91,7 +96,8 @@ def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
         if row.item_id not in found:
             continue
         milestone, enrolment, title, preceptee = found[row.item_id]
-        if milestone.completed_on is not None or milestone.due_on != row.due_on:
+        if (milestone.completed_on is not None and milestone.completed_on <= row.planned_on) \
+                or milestone.due_on != row.due_on:
             continue  # done, or moved by a pause since planning: the new date gets its own reminders
         whose = "Your" if row.user_id == enrolment.practitioner_id else possessive(preceptee)
         when_text = when(row.due_on, row.planned_on)

@@ -33,12 +33,24 @@ def _midnight_after(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc)
 
 
+def _open_on():
+    """Still waiting at the end of the planning day (decided later counts, for planning a past day)."""
+    r = SignOffRequest
+    return sa.or_(r.state == RequestState.pending,
+                  r.closed_at >= sa.bindparam("day_ends", type_=r.__table__.c.closed_at.type))
+
+
 def waiting_params(on: date) -> dict:
-    return {"made_before": _midnight_after(on - timedelta(days=ASSESSOR_AFTER_DAYS))}
+    return {"made_before": _midnight_after(on - timedelta(days=ASSESSOR_AFTER_DAYS)), "day_ends": _midnight_after(on)}
 
 
 def escalation_params(on: date) -> dict:
-    return {"made_before": _midnight_after(on - timedelta(days=ESCALATE_AFTER_DAYS))}
+    return {"made_before": _midnight_after(on - timedelta(days=ESCALATE_AFTER_DAYS)), "day_ends": _midnight_after(on)}
+
+
+def _was_open(request: SignOffRequest, on: date) -> bool:
+    return request.state == RequestState.pending or (request.closed_at is not None
+                                                      and request.closed_at >= _midnight_after(on))
 
 
 def waiting_due() -> sa.Select:
@@ -48,7 +60,7 @@ def waiting_due() -> sa.Select:
         add_days(date_of(r.created_at), ASSESSOR_AFTER_DAYS).label("due_on"),
         sa.literal(f"waiting-{ASSESSOR_AFTER_DAYS}", sa.String).label("stage"),
         r.assessor_id.label("user_id"),
-    ).where(r.state == RequestState.pending, _made_before("made_before"))
+    ).where(_open_on(), _made_before("made_before"))
 
 
 def escalation_due() -> sa.Select:
@@ -61,7 +73,7 @@ def escalation_due() -> sa.Select:
     ).join(Membership, sa.and_(
         Membership.organisation_id == r.organisation_id, Membership.role == Role.lead,
         Membership.is_active.is_(True), Membership.user_id != r.practitioner_id,
-    )).where(r.state == RequestState.pending, _made_before("made_before"))
+    )).where(_open_on(), _made_before("made_before"))
 
 
 def _requests(rows: Sequence[PlannedReminder]) -> dict[int, tuple]:
@@ -90,7 +102,7 @@ def describe_waiting(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]
         if row.item_id not in found:
             continue
         request, practitioner, _assessor, code = found[row.item_id]
-        if request.state != RequestState.pending:
+        if not _was_open(request, row.planned_on):
             continue
         made = row.due_on - timedelta(days=ASSESSOR_AFTER_DAYS)
         texts[row.id] = ReminderText(
@@ -109,7 +121,7 @@ def describe_escalation(rows: Sequence[PlannedReminder]) -> dict[int, ReminderTe
         if row.item_id not in found:
             continue
         request, practitioner, assessor, code = found[row.item_id]
-        if request.state != RequestState.pending:
+        if not _was_open(request, row.planned_on):
             continue
         made = row.due_on - timedelta(days=ESCALATE_AFTER_DAYS)
         texts[row.id] = ReminderText(
