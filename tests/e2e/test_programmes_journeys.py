@@ -114,3 +114,53 @@ def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     page.goto(f"{site.url}/programmes/cohort?state=all")
     assert "Sam Preceptee" in page.content()
     assert_accessible(page)
+
+
+def seed_rich(app):
+    """A moderated programme with a pause, gaps, protected time and check-ins, awaiting the panel."""
+    from competency.preceptorship import logs, services
+    from competency.preceptorship.models import PauseReason
+    from tests.programmes_support import enrol_on, make_team
+
+    team = make_team(employment_start=date(2025, 9, 1))
+    team.lead.email = LEAD
+    enrolment = enrol_on(team, "ot-social-care-asye", start_on=date(2025, 9, 8), on=date(2025, 9, 8))
+    for day in (date(2025, 9, 12), date(2025, 9, 19), date(2025, 10, 20)):
+        logs.record_supervision(enrolment, held_on=day, minutes=90, topics="Caseload", by=team.preceptor, on=day)
+    logs.record_supervision(enrolment, held_on=date(2025, 10, 27), minutes=45, by=team.practitioner,
+                            on=date(2025, 10, 27))
+    logs.record_protected_time(enrolment, taken_on=date(2025, 9, 17), minutes=210, activity="Reading",
+                               by=team.practitioner, on=date(2025, 9, 17))
+    for day, level in ((date(2025, 9, 9), 2), (date(2025, 12, 1), 3), (date(2026, 3, 2), 4)):
+        logs.record_checkin(enrolment, checked_on=day, wellbeing=level, ratings={
+            code: level for code in enrolment.template_version.checkin_pillars}, by=team.practitioner, on=day)
+    services.record_pause(enrolment, start_on=date(2026, 1, 5), end_on=date(2026, 2, 3),
+                          reason=PauseReason.parental_leave, by=team.lead, on=date(2026, 1, 5))
+    enrolment.milestone("final_review").completed_on = date(2026, 10, 1)
+    enrolment.milestone("final_review").reflection = "A year of growth"
+
+
+def test_every_programme_page_of_a_rich_programme_is_accessible(make_live_server, page):
+    site = make_live_server("rich", seed=seed_rich)
+    sign_in(page, site.url, LEAD)
+    page.goto(f"{site.url}/programmes/cohort?state=all")
+    page.click("table a:has-text('Sam Preceptee')")
+    page.wait_for_selector("h3:has-text('Gaps in supervision')")
+    assert "shorter than 90 minutes" in page.content()
+    assert_accessible(page)
+    timeline = page.url
+    for path, heading in [("/milestones/review_6m", "Mid-point review"),
+                          ("/milestones/final_review", "Final review"),
+                          ("/moderation", "moderation panel"),
+                          ("/fte", "FTE"), ("/withdraw", "Withdraw"), ("/pauses/1", "Change a pause")]:
+        page.goto(timeline + path)
+        page.wait_for_selector(f"h1:has-text('{heading}')")
+        assert_accessible(page)
+    page.goto(timeline + "/moderation")
+    page.check("label:has-text('Completion confirmed')")
+    page.click("button:has-text('Record decision')")
+    page.wait_for_selector("text=The panel's decision is recorded")
+    assert "Completed" in page.content()
+    assert_accessible(page)
+    page.goto(f"{site.url}/programmes/preceptees")
+    assert_accessible(page)
