@@ -14,6 +14,7 @@ CLI_GROUPS = [
     "competency.frameworks.commands:frameworks_cli",
     "competency.passport.commands:keys_cli",
     "competency.passport.commands:passport_cli",
+    "competency.preceptorship.commands:programmes_cli",
 ]
 
 
