@@ -52,11 +52,10 @@ def default_target(pathway: PathwaySpec, stage_code: str) -> str | None:
 
 
 def leads_of(organisation_id: int) -> list[User]:
+    lead_ids = sa.select(Membership.user_id).where(
+        Membership.organisation_id == organisation_id, Membership.role == Role.lead, Membership.is_active.is_(True))
     return list(db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == organisation_id, Membership.role == Role.lead,
-               Membership.is_active.is_(True), User.is_active_account.is_(True))
-        .distinct().order_by(User.id)))
+        sa.select(User).where(User.id.in_(lead_ids), User.is_active_account.is_(True)).order_by(User.id)))
 
 
 def _link(record: ProgressionRecord) -> str:
