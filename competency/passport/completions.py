@@ -53,10 +53,11 @@ def issue(completion, *, by: User | None = None) -> PassportCredential | None:
 
 
 def issue_pending(*, holder_id: int | None, limit: int, by: User | None) -> int:
-    from competency.preceptorship.models import ProgrammeCompletion
+    from competency.preceptorship.models import Outcome, ProgrammeCompletion
 
     query = (sa.select(ProgrammeCompletion)
-             .where(~sa.exists().where(PassportCredential.completion_id == ProgrammeCompletion.id))
+             .where(ProgrammeCompletion.outcome.in_([Outcome(value) for value in RULES]),
+                    ~sa.exists().where(PassportCredential.completion_id == ProgrammeCompletion.id))
              .options(selectinload(ProgrammeCompletion.practitioner), selectinload(ProgrammeCompletion.organisation))
              .order_by(ProgrammeCompletion.id).limit(limit))
     if holder_id is not None:

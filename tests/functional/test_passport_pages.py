@@ -187,3 +187,27 @@ def test_the_bundle_of_someone_else_is_not_importable_as_theirs(world):
     assert holder_matches(credential.document, world.practitioner)
     assert not holder_matches(credential.document, world.peer)
     assert build_presentation([credential.document])["verifiableCredential"][0] is credential.document
+
+
+def test_the_passport_page_runs_the_same_number_of_queries_however_many_credentials(world, login, client,
+                                                                                     count_queries):
+    from competency.passport import issuing
+    from tests.passport_support import several_signoffs
+
+    login(world.practitioner)
+    issuing.ensure_issued(world.practitioner)
+    sharing.create_share(world.practitioner, [_only_credential(world).id], expires_on=None)
+    db.session.commit()
+    _passport_page(client)
+    with count_queries() as few:
+        _passport_page(client)
+    several_signoffs(world, 3)
+    issuing.ensure_issued(world.practitioner)
+    sharing.create_share(world.practitioner, [c.id for c in db.session.scalars(sa.select(PassportCredential))],
+                         expires_on=None)
+    db.session.commit()
+    _passport_page(client)
+    with count_queries() as many:
+        html = _passport_page(client)
+    assert html.count("/verify/c/") == 4
+    assert len(many) == len(few), "\n".join(many)
