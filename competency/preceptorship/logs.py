@@ -11,6 +11,8 @@ from competency.preceptorship import policies
 from competency.preceptorship.errors import EnrolmentRuleError
 from competency.preceptorship.models import ConfidenceCheckin, Enrolment, ProtectedTimeEntry, SupervisionSession
 from competency.preceptorship.services import refresh_supervision_due
+from competency.reminders.outbox import notify
+from competency.reminders.sources.base import link_to
 
 MAX_SESSION_MINUTES = 8 * 60
 
@@ -46,6 +48,12 @@ def record_supervision(enrolment: Enrolment, *, held_on: date, minutes: int, top
     record_event("programme.supervision_recorded", actor=by, organisation=enrolment.organisation_id,
                  subject=enrolment, data={"session_id": session.id, "held_on": held_on.isoformat(),
                                           "minutes": minutes})
+    other = enrolment.preceptor if by.id == enrolment.practitioner_id else enrolment.practitioner
+    notify(other, kind="programme.supervision_to_confirm",
+           title=f"Confirm the supervision session on {held_on.day} {held_on:%B %Y}",
+           body=f"{by.display_name} recorded a {minutes}-minute session.",
+           link=link_to("programmes.timeline", enrolment_id=enrolment.id),
+           dedupe_key=f"programme.supervision_to_confirm:{session.id}")
     return session
 
 

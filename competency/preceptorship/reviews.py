@@ -22,6 +22,8 @@ from competency.preceptorship.models import EnrolmentMilestone, EnrolmentStatus,
 from competency.preceptorship.queries import evidence_counts, evidence_lines
 from competency.preceptorship.services import complete
 from competency.preceptorship.specs import EVIDENCE_KINDS
+from competency.reminders.outbox import notify
+from competency.reminders.sources.base import link_to
 
 REVIEW_FIELDS = ("reflection", "development_plan", "goals", "concerns")
 
@@ -148,8 +150,18 @@ def sign_milestone(milestone: EnrolmentMilestone, *, by: User, at: datetime, on:
     if added:
         record_event("programme.review_signed", actor=by, organisation=enrolment.organisation_id, subject=enrolment,
                      data={"milestone": milestone.code, "parties": [s.party for s in added], "hash": digest})
-    if not outstanding_parties(milestone):
+    waiting = outstanding_parties(milestone)
+    if not waiting:
         _complete_milestone(milestone, by=by, on=on)
+    elif added:
+        people = {"preceptee": enrolment.practitioner, "preceptor": enrolment.preceptor, "lead": enrolment.lead}
+        for party in waiting:
+            if people[party].id != by.id:
+                notify(people[party], kind="programme.signature_needed",
+                       title=f"Sign the {milestone.definition.title.lower()} for {enrolment.practitioner.display_name}",
+                       body=f"{by.display_name} has signed; your signature completes it when everyone has signed.",
+                       link=link_to("programmes.milestone", enrolment_id=enrolment.id, code=milestone.code),
+                       dedupe_key=f"programme.signature_needed:{milestone.id}:{party}:{digest[:16]}")
     return added
 
 

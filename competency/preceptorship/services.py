@@ -29,6 +29,8 @@ from competency.preceptorship.models import (
     TemplateVersion,
 )
 from competency.preceptorship.scheduling import add_months, check_supervision, due_on, due_soon_on
+from competency.reminders.outbox import notify
+from competency.reminders.sources.base import link_to
 
 LATE_START_DAYS = 60
 PRECEPTOR_REGISTERED_MONTHS = 12
@@ -161,6 +163,14 @@ def enrol(*, practitioner: User, template: TemplateVersion, organisation: Organi
         "practitioner_id": practitioner.id, "template": template.template.slug, "version": template.version,
         "preceptor_id": preceptor.id, "lead_id": lead.id, "start_on": start_on.isoformat(), "fte": enrolment.fte,
         "start_warning": start_warning})
+    link = link_to("programmes.timeline", enrolment_id=enrolment.id)
+    notify(practitioner, kind="programme.enrolled", title=f"You are enrolled on {template.title}",
+           body=f"{preceptor.display_name} is your preceptor. Your first milestone is the "
+                f"{enrolment.milestones[0].definition.title.lower()}.", link=link,
+           dedupe_key=f"programme.enrolled:{enrolment.id}:preceptee")
+    notify(preceptor, kind="programme.enrolled", title=f"You are {practitioner.display_name}'s preceptor",
+           body=f"{template.title}, starting {start_on.day} {start_on:%B %Y}.", link=link,
+           dedupe_key=f"programme.enrolled:{enrolment.id}:preceptor")
     if problem:
         warnings.append(f"Preceptor registration check overridden: {override_reason}")
         record_event("programme.preceptor_override", actor=by, organisation=organisation, subject=enrolment,

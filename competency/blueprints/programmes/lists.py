@@ -148,6 +148,7 @@ def enrol():
                              for v in catalogue.published_versions()]
     if request.method == "GET":
         form.lead_id.data = current_user.id
+        form.practitioner_id.data = request.args.get("practitioner_id", type=int) or 0
     if form.validate_on_submit():
         users = {p.id: p for p in queries.members_with_roles(organisation.id, Role.practitioner, Role.preceptor,
                                                               Role.lead)}

@@ -211,3 +211,20 @@ class TestSupervisionAndCheckins:
         with pytest.raises(PermissionDenied):
             logs.record_checkin(enrolment, checked_on=START, wellbeing=4, ratings=ratings, by=team.preceptor,
                                 on=START)
+
+
+def test_people_are_told_when_they_are_needed(enrol, team):
+    import sqlalchemy as sa
+
+    from competency.reminders.models import Notification
+
+    enrolment = enrol()
+    milestone = enrolment.milestone("learning_agreement")
+    write(milestone, team, goals="Own caseload")
+    reviews.sign_milestone(milestone, by=team.practitioner, at=AT, on=START)
+    logs.record_supervision(enrolment, held_on=START, minutes=60, by=team.practitioner, on=START)
+    titles = {(n.user_id, n.title) for n in db.session.scalars(sa.select(Notification))}
+    assert (team.practitioner.id, "You are enrolled on AHP multiprofessional preceptorship (ASYE-aligned)") in titles
+    assert (team.preceptor.id, "Sign the learning agreement for Sam Preceptee") in titles
+    assert (team.lead.id, "Sign the learning agreement for Sam Preceptee") in titles
+    assert (team.preceptor.id, "Confirm the supervision session on 4 January 2027") in titles
