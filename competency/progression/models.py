@@ -155,7 +155,7 @@ class OffTheJobEntry(db.Model):
     hours: Mapped[float] = mapped_column(sa.Numeric(5, 2, asdecimal=False))
     activity: Mapped[str] = mapped_column(sa.String(500))
     # A piece of the apprentice's own evidence that shows the learning (optional).
-    evidence_id: Mapped[int | None] = mapped_column(index=True)
+    evidence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id", ondelete="SET NULL"), index=True)
     logged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
