@@ -18,7 +18,8 @@ def propose_preceptorship(person: User, organisation: Organisation, *, by: User,
     from competency.progression.services import leads_of
     from competency.reminders.sources.base import link_to
 
-    link = link_to("programmes.enrol", "progression.list_people", organisation_id=organisation.id)
+    link = link_to("programmes.enrol", "progression.list_people", organisation_id=organisation.id,
+                   practitioner_id=person.id)
     for lead in leads_of(organisation.id):
         notify(lead, kind="preceptorship.proposed",
                title=f"Propose a preceptorship for {person.display_name}",
