@@ -3,8 +3,8 @@ SEED_STEPS = [
     "competency.demo.accounts:seed_accounts",
     "competency.frameworks.demo:seed_frameworks",
     "competency.demo.evidence:seed_evidence",
-    "competency.demo.passport:seed_passport",
     "competency.demo.programmes:seed_programmes",
+    "competency.demo.passport:seed_passport",
     "competency.demo.progression:seed_progression",
     "competency.demo.reminders:seed_reminders",
 ]

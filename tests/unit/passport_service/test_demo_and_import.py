@@ -53,7 +53,9 @@ def test_import_rules(demo):
     ota, preceptee, lead = demo["ota@demo.test"], demo["preceptee@demo.test"], demo["lead@demo.test"]
     council = db.session.scalar(sa.select(Organisation).filter_by(slug="downshire-cc"))
     trust = db.session.scalar(sa.select(Organisation).filter_by(slug="wessex-valley-nhs"))
-    bundle = sharing.holder_bundle(ota)
+    from_harbourside = db.session.scalars(sa.select(PassportCredential).filter_by(
+        holder_id=ota.id, issuer_name="Harbourside Care Ltd")).all()
+    bundle = sharing.bundle(list(from_harbourside))
 
     # Only to an organisation the holder belongs to.
     with pytest.raises(PermissionDenied):
