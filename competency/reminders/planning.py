@@ -74,13 +74,13 @@ def insert_statement(source: Source, dialect: str) -> sa.Executable:
     key = ("insert", source.kind, dialect)
     if key not in _STATEMENTS:
         rows = due_rows(source).subquery("rows")
-        # The WHERE is required by SQLite's parser before ON CONFLICT, and harmless elsewhere.
+        # (SQLite's parser also needs a WHERE before ON CONFLICT in INSERT ... SELECT.)
         select = sa.select(
             *(rows.c[name] for name in KEY_COLUMNS),
             sa.bindparam("planned_on", type_=sa.Date),
             sa.literal(PlannedState.planned.value, sa.String),
             sa.bindparam("planned_at", type_=PlannedReminder.__table__.c.created_at.type),
-        ).where(sa.true())
+        ).where(_not_planned(rows))  # skips known rows cheaply; ON CONFLICT still settles races
         insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
         if insert is None:
             raise RuntimeError(f"Planning supports PostgreSQL and SQLite, not {dialect}")

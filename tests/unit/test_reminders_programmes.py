@@ -99,8 +99,8 @@ def test_notifications_name_the_milestone_and_link_to_it(db, team):
     planning.plan(LEARNING_AGREEMENT_DUE - timedelta(days=3))
     notices.deliver_planned()
 
-    mine = db.session.scalar(sa.select(Notification).filter_by(user_id=team.practitioner.id))
-    theirs = db.session.scalar(sa.select(Notification).filter_by(user_id=team.preceptor.id))
+    mine = db.session.scalar(sa.select(Notification).filter_by(user_id=team.practitioner.id, kind="milestone"))
+    theirs = db.session.scalar(sa.select(Notification).filter_by(user_id=team.preceptor.id, kind="milestone"))
     assert mine.title == "Your Learning agreement is due in 3 days"
     assert theirs.title == "Sam Preceptee's Learning agreement is due in 3 days"
     assert mine.link == f"/programmes/enrolments/{enrolment.id}/milestones/learning_agreement"

@@ -41,11 +41,12 @@ def _open_on():
 
 
 def waiting_params(on: date) -> dict:
-    return {"made_before": _midnight_after(on - timedelta(days=ASSESSOR_AFTER_DAYS)), "day_ends": _midnight_after(on)}
+    return {"waiting_since": _midnight_after(on - timedelta(days=ASSESSOR_AFTER_DAYS)), "day_ends": _midnight_after(on)}
 
 
 def escalation_params(on: date) -> dict:
-    return {"made_before": _midnight_after(on - timedelta(days=ESCALATE_AFTER_DAYS)), "day_ends": _midnight_after(on)}
+    return {"escalating_since": _midnight_after(on - timedelta(days=ESCALATE_AFTER_DAYS)),
+            "day_ends": _midnight_after(on)}
 
 
 def _was_open(request: SignOffRequest, on: date) -> bool:
@@ -60,7 +61,7 @@ def waiting_due() -> sa.Select:
         add_days(date_of(r.created_at), ASSESSOR_AFTER_DAYS).label("due_on"),
         sa.literal(f"waiting-{ASSESSOR_AFTER_DAYS}", sa.String).label("stage"),
         r.assessor_id.label("user_id"),
-    ).where(_open_on(), _made_before("made_before"))
+    ).where(_open_on(), _made_before("waiting_since"))
 
 
 def escalation_due() -> sa.Select:
@@ -73,7 +74,7 @@ def escalation_due() -> sa.Select:
     ).join(Membership, sa.and_(
         Membership.organisation_id == r.organisation_id, Membership.role == Role.lead,
         Membership.is_active.is_(True), Membership.user_id != r.practitioner_id,
-    )).where(_open_on(), _made_before("made_before"))
+    )).where(_open_on(), _made_before("escalating_since"))
 
 
 def _requests(rows: Sequence[PlannedReminder]) -> dict[int, tuple]:
