@@ -78,10 +78,6 @@ def level_positions(version_id: int) -> dict[str, int]:
     return {code: position for code, position in rows}
 
 
-def lowest_level_position(version_id: int) -> int | None:
-    return db.session.scalar(sa.select(sa.func.min(Level.position)).where(Level.version_id == version_id))
-
-
 def version_contents(version: FrameworkVersion) -> tuple[list, list, list[Capability]]:
     """(pillars, levels, capabilities) of a version, each in its own order, in three statements."""
     from competency.frameworks.models import Pillar

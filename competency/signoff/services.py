@@ -32,7 +32,6 @@ from competency.signoff.models import (
     SignOffRequest,
     SignOffRevocation,
     SignOffSource,
-    request_evidence,
 )
 from competency.signoff.policies import may_decide, may_revoke
 from competency.signoff.queries import pending_request, standing_signoff
@@ -271,7 +270,3 @@ def record_recognised_signoff(
                        "credential_id": credential_id})
     return signoff
 
-
-def cited_evidence_ids(request_id: int) -> list[int]:
-    return list(db.session.scalars(sa.select(request_evidence.c.evidence_id)
-                                   .where(request_evidence.c.request_id == request_id)))

@@ -17,7 +17,6 @@ from competency.evidence.policies import can_edit_evidence, can_view_evidence
 from competency.evidence.storage import get_storage
 from competency.extensions import db
 from competency.signoff.capabilities import capabilities_by_uuid, current_framework_version, version_contents
-from competency.signoff.models import RequestState
 from competency.signoff.queries import requests_citing
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
@@ -149,8 +148,7 @@ def show_evidence(evidence_id: int):
     capabilities = capabilities_by_uuid(evidence.capability_uuids, current_framework_version())
     requests = requests_citing(evidence.id) if evidence.owner_id == current_user.id else []
     return render_template("evidence/show.html", evidence=evidence, capabilities=capabilities, requests=requests,
-                           upload_form=UploadForm(), can_edit=can_edit_evidence(current_user, evidence),
-                           RequestState=RequestState)
+                           upload_form=UploadForm(), can_edit=can_edit_evidence(current_user, evidence))
 
 
 @bp.route("/<int:evidence_id>/edit", methods=["GET", "POST"])
@@ -214,9 +212,9 @@ def upload_file(evidence_id: int):
             return redirect(url_for("evidence.show_evidence", evidence_id=evidence.id))
     evidence = _visible(evidence_id)
     capabilities = capabilities_by_uuid(evidence.capability_uuids, current_framework_version())
-    return render_template("evidence/show.html", evidence=evidence, capabilities=capabilities, requests=[],
-                           upload_form=form, can_edit=can_edit_evidence(current_user, evidence),
-                           RequestState=RequestState), 400
+    return render_template("evidence/show.html", evidence=evidence, capabilities=capabilities,
+                           requests=requests_citing(evidence.id),
+                           upload_form=form, can_edit=can_edit_evidence(current_user, evidence)), 400
 
 
 def _attachment(evidence: Evidence, attachment_id: int) -> Attachment:
