@@ -229,11 +229,11 @@ def preceptee_enrolments(user: User) -> list[Enrolment]:
 
 
 def members_with_roles(organisation_id: int, *roles: Role) -> list[User]:
+    members = sa.select(Membership.user_id).where(Membership.organisation_id == organisation_id,
+                                                   Membership.is_active.is_(True), Membership.role.in_(roles))
     return list(db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == organisation_id, Membership.is_active.is_(True),
-               Membership.role.in_(roles), User.is_active_account.is_(True))
-        .distinct().order_by(User.display_name)))
+        sa.select(User).where(User.id.in_(members), User.is_active_account.is_(True))
+        .order_by(User.display_name, User.id)))
 
 
 # The shared framework's pillar names, used when its data has not been imported yet.
