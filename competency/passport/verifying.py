@@ -145,13 +145,21 @@ def parse_upload(raw: bytes) -> Any:
 
 
 def payload_from_share_url(url: str) -> Any:
-    """The bundle behind a share link, here or on another installation.
+    """The bundle behind a share link, here or on another installation (or a QR code's credential link here).
 
     :raises UnreadableUpload: not a share link, or the link is revoked, expired or unreachable.
     """
     from competency.passport import sharing
 
     url = (url or "").strip()
+    own_credential = f"{base_url()}/verify/c/"
+    if url.startswith(own_credential):  # a scanned QR code from one of our PDFs
+        from competency.passport.queries import credential_by_public_id
+
+        found = credential_by_public_id(url[len(own_credential):].split("?", 1)[0].strip("/"))
+        if found is None:
+            raise UnreadableUpload("No credential here has that link.")
+        return found.document
     token = sharing.token_from_url(url, base_url())
     if token is not None:
         share = sharing.open_share(token, channel="verify")

@@ -4,9 +4,12 @@ from __future__ import annotations
 import copy
 
 import pytest
+import sqlalchemy as sa
 
 from competency.accounts.services import create_api_token
+from competency.extensions import db
 from competency.passport import resolver
+from competency.passport.models import PassportCredential
 from tests.evidence_support import signoff_world
 from tests.passport_support import signed_off
 
@@ -81,3 +84,11 @@ def test_the_passport_routes_are_in_the_openapi_document(client, db):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/me/passport", "/me/passport/shares", "/me/passport/shares/{share_id}", "/verify"} <= set(paths)
     assert "security" not in paths["/verify"]["post"]
+
+
+def test_a_scanned_qr_link_can_be_pasted_for_verification(world, client):
+    client.get("/api/v1/me/passport", headers=auth(world))
+    credential = db.session.scalar(sa.select(PassportCredential))
+    url = f"{BASE}/verify/c/{credential.public_id}"
+    (result,) = client.post("/api/v1/verify", json={"share_url": url}).get_json()["results"]
+    assert result["outcome"] == "valid" and result["credential_id"] == credential.credential_uri

@@ -8,5 +8,5 @@ from wtforms.validators import Length, Optional
 
 class VerifyForm(FlaskForm):
     share_url = URLField("Share link", validators=[Optional(), Length(max=500)],
-                         description="The link the person sent you, starting with https://")
+                         description="The link the person sent you, or the link under a QR code, starting with https://")
     file = FileField("Passport file", description="A credential or passport bundle (.json) the person gave you")
