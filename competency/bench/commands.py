@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from competency.bench.generator import EMAIL_DOMAIN, Plan, generate
+from competency.bench.generator import EMAIL_DOMAIN, Plan, generate, issue_sample_credential
 from competency.extensions import db
 
 bench_cli = AppGroup("bench", help="Benchmark datasets (never in production).")
@@ -37,10 +37,14 @@ def seed(practitioners: int, organisations: int, evidence_per_person: int, signo
                            show_eta=True) as bar:
         summary = generate(plan, progress=bar.update)
     db.session.commit()
+    public_id = issue_sample_credential()
+    db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("ANALYZE"))
     elapsed = time.monotonic() - started
+    if public_id:
+        click.echo(f"A signed credential to verify: /verify/c/{public_id}")
     for name, count in summary.rows.items():
         click.echo(f"  {name:<26} {count:>10,}")
     click.echo(f"Done in {elapsed:.0f} s. Sign in as lead@, preceptor@, practitioner@ "
