@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
+from jinja2 import TemplateNotFound
 
 from competency.accounts.models import User
 from competency.extensions import db
 from competency.reminders.models import Notification, OutboxEmail
+
+
+def _url_building():
+    """Templates may call ``url_for``: outside a request (worker, CLI) build URLs against BASE_URL."""
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context("/", base_url=current_app.config["BASE_URL"])
 
 
 def queue_email(
@@ -29,13 +38,12 @@ def queue_email(
     if exists:
         return None
     context = {"base_url": current_app.config["BASE_URL"].rstrip("/"), "user": user, **context}
-    text = render_template(f"email/{template}.txt", **context)
-    try:
-        html = render_template(f"email/{template}.html", **context)
-    except Exception as exc:  # no HTML part for this template
-        if type(exc).__name__ != "TemplateNotFound":
-            raise
-        html = None
+    with _url_building():
+        text = render_template(f"email/{template}.txt", **context)
+        try:
+            html = render_template(f"email/{template}.html", **context)
+        except TemplateNotFound:  # no HTML part for this template
+            html = None
     domain = current_app.config["BASE_URL"].split("//", 1)[-1].split("/", 1)[0].split(":")[0] or "localhost"
     email = OutboxEmail(
         dedupe_key=dedupe_key,
