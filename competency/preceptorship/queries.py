@@ -87,10 +87,7 @@ def completions_for(practitioner_id: int) -> list[ProgrammeCompletion]:
 
 def my_enrolments(user: User) -> list[Enrolment]:
     return list(db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.practitioner_id == user.id)
-        .options(joinedload(Enrolment.organisation),
-                 joinedload(Enrolment.template_version).joinedload(TemplateVersion.template),
-                 joinedload(Enrolment.preceptor), selectinload(Enrolment.milestones), selectinload(Enrolment.pauses))
+        sa.select(Enrolment).where(Enrolment.practitioner_id == user.id).options(*_timeline_options())
         .order_by(Enrolment.start_on.desc(), Enrolment.id.desc())))
 
 
@@ -220,11 +217,7 @@ def preceptee_enrolments(user: User) -> list[Enrolment]:
         .where(Enrolment.preceptor_id == user.id,
                sa.or_(Enrolment.status == EnrolmentStatus.active,
                       sa.and_(Enrolment.status == EnrolmentStatus.completed, open_follow_up)))
-        .options(joinedload(Enrolment.practitioner), joinedload(Enrolment.organisation),
-                 joinedload(Enrolment.template_version).joinedload(TemplateVersion.template),
-                 selectinload(Enrolment.milestones).selectinload(EnrolmentMilestone.signatures),
-                 selectinload(Enrolment.milestones).joinedload(EnrolmentMilestone.definition),
-                 selectinload(Enrolment.pauses), selectinload(Enrolment.supervisions))
+        .options(*_timeline_options())
         .order_by(User.display_name, Enrolment.id)))
 
 

@@ -245,9 +245,12 @@ class TestQueryCounts:
             person = make_person("practitioner", team.org, employed=False, display_name=f"Preceptee {index:03d}")
             EmploymentFactory(user=person, organisation=team.org, start_on=date(2026, 9, 1))
             db.session.refresh(person)
-            enrolment = enrol_on(team, practitioner=person, start_on=START - timedelta(days=index % 90))
-            logs.record_supervision(enrolment, held_on=date(2027, 1, 8), minutes=60, by=team.preceptor,
-                                    on=TODAY)
+            # Half of them with the lead as preceptor, so the lead's preceptee list grows too.
+            preceptor = team.lead if index % 2 == 0 else team.preceptor
+            enrolment = enrol_on(team, practitioner=person, start_on=START - timedelta(days=index % 90),
+                                 preceptor=preceptor)
+            logs.record_supervision(enrolment, held_on=date(2027, 1, 8), minutes=60, by=person, on=TODAY)
+            logs.record_protected_time(enrolment, taken_on=date(2027, 1, 8), minutes=60, by=person, on=TODAY)
         db.session.flush()
 
     def _count(self, client, count_queries, url) -> int:
@@ -262,11 +265,13 @@ class TestQueryCounts:
         login(team.lead)
         small = (self._count(client, count_queries, "/programmes/cohort"),
                  self._count(client, count_queries, f"/programmes/enrolments/{mine.id}"),
-                 self._count(client, count_queries, "/programmes/cohort.csv"))
+                 self._count(client, count_queries, "/programmes/cohort.csv"),
+                 self._count(client, count_queries, "/programmes/preceptees"))
         self._cohort_of(team, 90)
         for day in (8, 9, 10):
             logs.record_supervision(mine, held_on=date(2027, 1, day), minutes=60, by=team.preceptor, on=TODAY)
         large = (self._count(client, count_queries, "/programmes/cohort"),
                  self._count(client, count_queries, f"/programmes/enrolments/{mine.id}"),
-                 self._count(client, count_queries, "/programmes/cohort.csv"))
+                 self._count(client, count_queries, "/programmes/cohort.csv"),
+                 self._count(client, count_queries, "/programmes/preceptees"))
         assert small == large
