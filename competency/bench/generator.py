@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from competency.accounts.models import OrgKind, Sector, User
 from competency.accounts.passwords import hash_password
 from competency.bench import writer as bulk
+from competency.bench.columns import COLUMNS, TABLES
 from competency.extensions import db
 from competency.frameworks.models import Capability, Framework, FrameworkVersion, Level, VersionStatus
 from competency.preceptorship.models import TemplateVersion
@@ -38,51 +39,6 @@ ORG_KINDS = [(OrgKind.nhs_trust, Sector.health, 40), (OrgKind.local_authority, S
              (OrgKind.private_provider, Sector.social_care, 20), (OrgKind.voluntary, Sector.voluntary, 10)]
 EVIDENCE_KINDS = ["reflection", "direct_observation", "supervision_note", "certificate", "case_study",
                   "cpd_record", "other"]
-TABLES = ["organisation", "user_account", "membership", "employment", "evidence", "evidence_capability",
-          "signoff_request", "signoff_request_evidence", "signoff_decision", "signoff", "enrolment",
-          "enrolment_milestone", "enrolment_pause", "confidence_checkin", "programme_completion",
-          "progression_record", "progression_panel", "apprenticeship"]
-COLUMNS = {
-    "organisation": ["id", "slug", "name", "kind", "sector", "ods_code", "region", "settings", "created_at",
-                     "updated_at"],
-    "user_account": ["id", "email", "display_name", "password_hash", "profession", "registration_body",
-                     "registration_number", "registered_on", "is_active_account", "preferences", "created_at",
-                     "updated_at"],
-    "membership": ["id", "user_id", "organisation_id", "role", "is_active", "created_at", "updated_at"],
-    "employment": ["id", "user_id", "organisation_id", "role_title", "level_code", "band_label", "start_on",
-                   "end_on", "fte", "created_at", "updated_at"],
-    "evidence": ["id", "owner_id", "kind", "title", "occurred_on", "text", "frozen_at", "created_at", "updated_at"],
-    "evidence_capability": ["id", "evidence_id", "capability_uuid", "created_at"],
-    "signoff_request": ["id", "practitioner_id", "assessor_id", "organisation_id", "capability_uuid",
-                        "framework_version_id", "message", "state", "closed_at", "closed_by_id", "created_at",
-                        "updated_at"],
-    "signoff_request_evidence": ["request_id", "evidence_id"],
-    "signoff_decision": ["id", "request_id", "outcome", "comment", "decided_by_id", "decided_at"],
-    "signoff": ["id", "source", "practitioner_id", "capability_uuid", "capability_code", "framework_version_id",
-                "level_code", "request_id", "assessor_id", "assessor_name", "assessor_profession",
-                "assessor_registration_body", "assessor_registration_number", "organisation_id",
-                "organisation_name", "evidence_hashes", "comment", "signed_at", "created_at"],
-    "enrolment": ["id", "practitioner_id", "organisation_id", "template_version_id", "preceptor_id", "lead_id",
-                  "enrolled_by_id", "start_on", "fte", "status", "employment_start_on", "completed_on", "outcome",
-                  "withdrawn_on", "withdrawal_reason", "created_at", "updated_at"],
-    "enrolment_milestone": ["id", "enrolment_id", "template_milestone_id", "code", "position", "due_on",
-                            "due_soon_on", "is_required", "is_after_completion", "completed_on", "reflection",
-                            "development_plan", "goals", "concerns", "has_concern"],
-    "enrolment_pause": ["id", "enrolment_id", "start_on", "end_on", "reason", "note", "recorded_by_id",
-                        "created_at", "updated_at"],
-    "confidence_checkin": ["id", "enrolment_id", "checked_on", "wellbeing", "ratings", "note", "created_at",
-                           "updated_at"],
-    "programme_completion": ["id", "enrolment_id", "practitioner_id", "organisation_id", "template_slug",
-                             "template_version", "template_title", "programme_kind", "outcome", "started_on",
-                             "completed_on", "preceptor_name", "created_at", "updated_at"],
-    "progression_record": ["id", "user_id", "organisation_id", "pathway_slug", "pathway_version", "stage_code",
-                           "target_stage_code", "status", "started_on", "stage_since_on", "created_at",
-                           "updated_at"],
-    "progression_panel": ["id", "record_id", "step_code", "scheduled_on", "members", "outcome", "actions", "notes",
-                          "decided_at", "decided_by_id", "scheduled_by_id", "created_at", "updated_at"],
-    "apprenticeship": ["id", "record_id", "user_id", "organisation_id", "provider", "standard", "start_on",
-                       "planned_end_on", "planned_otj_hours", "status", "created_by_id", "created_at", "updated_at"],
-}
 # Pathway stages a practitioner at each level stands on: (pathway slug, stage, next stage, step).
 OTA_PATHWAY = "ota-to-ot-degree-apprenticeship"
 COUNCIL_PATHWAY = "council-support-worker-to-practitioner"
@@ -100,6 +56,9 @@ class Plan:
     today: date = field(default_factory=date.today)
     seed: int = 20261123
     password: str = "correct-horse-battery"
+    email_domain: str = EMAIL_DOMAIN
+    # Put before every generated display name, e.g. "Synthetic " for demo staff.
+    name_prefix: str = ""
 
     def __post_init__(self) -> None:
         if self.organisations <= 0:
@@ -190,8 +149,8 @@ class Generator:
         self.eligible = [[c for c in reference.capabilities if c[2] <= p] or reference.capabilities
                          for p in range(0, len(LEVEL_MIX) + 1)]
         # The well-known accounts (lead@, preceptor@, ...) are given out once per database.
-        self.taken = set(db.session.scalars(sa.select(User.email).where(User.email.like(f"%@{EMAIL_DOMAIN}"),
-                                                                        ~User.email.like(f"u%@{EMAIL_DOMAIN}"))))
+        self.taken = set(db.session.scalars(sa.select(User.email).where(
+            User.email.like(f"%@{plan.email_domain}"), ~User.email.like(f"u%@{plan.email_domain}"))))
 
     def next_id(self, name: str) -> int:
         value = self.ids[name]
@@ -230,12 +189,13 @@ class Generator:
 
     def user(self, alias: str | None, name: str, profession: str | None, registration) -> int:
         user_id = self.next_id("user_account")
-        email = f"{alias}@{EMAIL_DOMAIN}" if alias else f"u{user_id}@{EMAIL_DOMAIN}"
+        domain = self.plan.email_domain
+        email = f"{alias}@{domain}" if alias else f"u{user_id}@{domain}"
         if email in self.taken:
-            email = f"u{user_id}@{EMAIL_DOMAIN}"
+            email = f"u{user_id}@{domain}"
         self.taken.add(email)
         body, number, registered_on = registration or (None, None, None)
-        self.add("user_account", (user_id, email, name, self.password_hash, profession, body, number, registered_on,
+        self.add("user_account", (user_id, email, self.plan.name_prefix + name, self.password_hash, profession, body, number, registered_on,
                                   True, {}, self.created, self.created))
         return user_id
 
@@ -253,18 +213,8 @@ class Generator:
     def staff(self, org: dict, index: int) -> dict:
         """Preceptors, two leads and an administrator for one organisation."""
         n_preceptors = max(2, self.plan.practitioners // self.plan.organisations // 20)
-        preceptors = []
-        for k in range(n_preceptors):
-            alias = "preceptor" if index == 0 and k == 0 else None
-            profession, body, prefix, _ = _weighted(self.rng, REGISTERED_PROFESSIONS)
-            registration = self.registration(prefix, body, self.ids["user_account"], self.rng.randint(3, 20))
-            user_id = self.user(alias, f"Preceptor {org['id']}-{k + 1}", profession, registration)
-            level = self.rng.choice(["enhanced", "enhanced", "advanced"])
-            self.membership(user_id, org["id"], "preceptor")
-            self.employment(user_id, org["id"], f"Senior {profession.lower()}", level,
-                            self.plan.today - timedelta(days=self.rng.randint(400, 4000)))
-            preceptors.append({"id": user_id, "name": f"Preceptor {org['id']}-{k + 1}", "profession": profession,
-                               "body": registration[0], "number": registration[1]})
+        preceptors = [self.preceptor(org, k, "preceptor" if index == 0 and k == 0 else None)
+                      for k in range(n_preceptors)]
         leads = []
         for k in range(2):
             alias = "lead" if index == 0 and k == 0 else None
@@ -278,6 +228,24 @@ class Generator:
         admin = self.user("admin" if index == 0 else None, f"Administrator {org['id']}", None, None)
         self.membership(admin, org["id"], "admin")
         return {"preceptors": preceptors, "leads": leads}
+
+    def preceptor(self, org: dict, k: int, alias: str | None = None) -> dict:
+        profession, body, prefix, _ = _weighted(self.rng, REGISTERED_PROFESSIONS)
+        registration = self.registration(prefix, body, self.ids["user_account"], self.rng.randint(3, 20))
+        name = f"Preceptor {org['id']}-{k + 1}"
+        user_id = self.user(alias, name, profession, registration)
+        self.membership(user_id, org["id"], "preceptor")
+        self.employment(user_id, org["id"], f"Senior {profession.lower()}", self.rng.choice(["enhanced", "advanced"]),
+                        self.plan.today - timedelta(days=self.rng.randint(400, 4000)))
+        return {"id": user_id, "name": self.plan.name_prefix + name, "profession": profession,
+                "body": registration[0], "number": registration[1]}
+
+    def join_organisation(self, org: dict, count: int, lead_id: int, preceptors: int = 2) -> None:
+        """``count`` practitioners and their own preceptors added to an organisation that exists already."""
+        team = {"preceptors": [self.preceptor(org, k) for k in range(preceptors)], "leads": [lead_id]}
+        for _ in range(count):
+            self.practitioner(org, team, None)
+        self.flush()
 
     # --- one organisation -------------------------------------------------------------------
 
