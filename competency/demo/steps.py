@@ -7,4 +7,5 @@ SEED_STEPS = [
     "competency.demo.passport:seed_passport",
     "competency.demo.progression:seed_progression",
     "competency.demo.reminders:seed_reminders",
+    "competency.demo.reports:seed_report_figures",
 ]
