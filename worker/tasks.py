@@ -9,17 +9,28 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
+from flask import current_app
 
 from competency.extensions import db
 from competency.reminders import delivery, digest, notices, planning
 
 
+def _deliver_all_planned() -> int:
+    """Notifications and e-mails for every planned reminder, committed batch by batch."""
+    handled = 0
+    while batch := notices.deliver_planned():
+        db.session.commit()
+        handled += batch
+    return handled
+
+
 @shared_task(name="worker.tasks.send_outbox")
 def send_outbox(limit: int = 200) -> int:
     """Make notifications for anything planned but not yet delivered, then send due e-mails."""
-    notices.deliver_planned()
-    db.session.commit()
-    return delivery.send_due(limit=limit)
+    _deliver_all_planned()
+    # Stop a little before the next run is due; what is left is sent by that run.
+    budget = max(current_app.config["REMINDER_SEND_INTERVAL_SECONDS"] - 5, 5)
+    return delivery.send_due(limit=limit, budget_seconds=budget)
 
 
 @shared_task(name="worker.tasks.plan_reminders")
@@ -27,8 +38,7 @@ def plan_reminders(on: str | None = None) -> int:
     """Plan what is due on ``on`` (ISO date; default today in Europe/London) and deliver it."""
     result = planning.plan(date.fromisoformat(on) if on else None)
     db.session.commit()
-    notices.deliver_planned()
-    db.session.commit()
+    _deliver_all_planned()
     delivery.send_due()
     return result.total
 

@@ -21,6 +21,7 @@ side alone (SMTP has no two-phase commit); it is kept as small as one UPDATE.
 from __future__ import annotations
 
 import smtplib
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -191,11 +192,21 @@ def claim_and_deliver(email_id: int, now: datetime | None = None, mailer: Mailer
     return True
 
 
-def send_due(limit: int = 200, now: datetime | None = None) -> int:
-    """Send what is due, one committed row at a time over one SMTP session. Returns how many were sent."""
+def send_due(limit: int = 200, now: datetime | None = None, budget_seconds: float | None = None) -> int:
+    """Send what is due, one committed row at a time over one SMTP session. Returns how many were sent.
+
+    Works through batches of ``limit`` until nothing is due, or until ``budget_seconds``
+    have passed (the periodic sender stops before its next run is due).
+    """
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     sent = 0
     with Mailer(current_app.config) as mailer:
-        for email_id in due_ids(now, limit=limit):
-            if claim_and_deliver(email_id, now, mailer=mailer):
-                sent += 1
-    return sent
+        while True:
+            ids = due_ids(now, limit=limit)
+            for email_id in ids:
+                if deadline is not None and time.monotonic() > deadline:
+                    return sent
+                if claim_and_deliver(email_id, now, mailer=mailer):
+                    sent += 1
+            if len(ids) < limit:
+                return sent

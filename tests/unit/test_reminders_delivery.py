@@ -132,3 +132,19 @@ def test_two_senders_never_both_claim_a_row(db):
     assert delivery.claim(email.id, now) is True
     assert delivery.claim(email.id, now) is False
     assert db.session.scalar(sa.select(OutboxEmail.attempts).filter_by(id=email.id)) == 1
+
+
+def test_the_sender_works_through_every_batch(db, inbox):
+    for number in range(5):
+        queue(db, key=f"batch:{number}")
+
+    assert delivery.send_due(limit=2) == 5
+    assert len(inbox.messages) == 5
+
+
+def test_the_sender_stops_when_its_time_is_up(db, inbox):
+    for number in range(3):
+        queue(db, key=f"budget:{number}")
+
+    assert delivery.send_due(budget_seconds=0) == 0
+    assert delivery.send_due() == 3
