@@ -52,15 +52,15 @@ def _label(value: float | None, label: str | None) -> str:
 
 
 def _nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value``."""
+    """A round axis maximum at or above ``value``, a multiple of 4 so the 4 gridlines fall on round numbers."""
     if value <= 0:
-        return 1
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000):
-        top = step * 4
-        if value <= top:
-            return float(-(-value // step) * step)
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    return float(-(-value // magnitude) * magnitude)
+        return 4
+    magnitude = 1.0
+    while True:
+        for step in (1, 2, 2.5, 5):
+            if value <= 4 * step * magnitude:
+                return 4 * step * magnitude
+        magnitude *= 10
 
 
 def _ticks(top: float, count: int = 4) -> list[float]:
@@ -124,7 +124,7 @@ def bar_chart(chart_id: str, title: str, desc: str, categories: Sequence[str],
 
 
 def _horizontal_bars(chart_id, title, desc, categories, values, labels, top, suffix) -> Markup:
-    label_width, plot_width, bar, gap = 220, 420, 22, 10
+    label_width, plot_width, bar, gap = 300, 420, 22, 10
     height = 30 + len(categories) * (bar + gap) + 30
     width = label_width + plot_width + 90
     parts = _open(chart_id, width, height, title, desc)
@@ -138,7 +138,7 @@ def _horizontal_bars(chart_id, title, desc, categories, values, labels, top, suf
     for index, (category, value, label) in enumerate(zip(categories, values, labels)):
         y = y0 + index * (bar + gap)
         parts.append(f'<text x="{label_width - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end">'
-                     f'{escape(_truncate(category, 30))}</text>')
+                     f'{escape(_truncate(category, 42))}</text>')
         length = 0.0 if value is None else plot_width * max(value, 0) / top
         if length > 0:
             parts.append(f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" '
@@ -151,11 +151,11 @@ def _horizontal_bars(chart_id, title, desc, categories, values, labels, top, suf
 
 
 def _vertical_bars(chart_id, title, desc, categories, values, labels, top, suffix) -> Markup:
-    left, plot_height, bar, gap = 50, 220, 36, 24
+    left, top_margin, plot_height, bar, gap = 50, 30, 220, 64, 56
     width = left + len(categories) * (bar + gap) + 20
-    height = 20 + plot_height + 60
+    height = top_margin + plot_height + 50
     parts = _open(chart_id, max(width, 200), height, title, desc)
-    base = 20 + plot_height
+    base = top_margin + plot_height
     for tick in _ticks(top):
         y = base - plot_height * tick / top
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{GRID}"/>')
@@ -170,7 +170,7 @@ def _vertical_bars(chart_id, title, desc, categories, values, labels, top, suffi
         parts.append(f'<text x="{x + bar / 2:.1f}" y="{base - length - 6:.1f}" text-anchor="middle">'
                      f'{escape(_label(value, label))}{escape(suffix)}</text>')
         parts.append(f'<text x="{x + bar / 2:.1f}" y="{base + 18}" text-anchor="middle" font-size="12">'
-                     f'{escape(_truncate(category, 10))}</text>')
+                     f'{escape(_truncate(category, 18))}</text>')
     parts.append(f'<line x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}" stroke="{AXIS}"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -179,7 +179,7 @@ def _vertical_bars(chart_id, title, desc, categories, values, labels, top, suffi
 def stacked_bar_chart(chart_id: str, title: str, desc: str, categories: Sequence[str],
                       series: Sequence[Series]) -> Markup:
     """Horizontal bars split into segments, one per series, with each bar's total at its end."""
-    label_width, plot_width, bar, gap = 220, 420, 22, 10
+    label_width, plot_width, bar, gap = 300, 420, 22, 10
     totals = [sum((s.values[i] or 0) for s in series) for i in range(len(categories))]
     top = _nice_max(max(totals, default=0))
     legend_height = len(series) * 20 + 10
@@ -197,7 +197,7 @@ def stacked_bar_chart(chart_id: str, title: str, desc: str, categories: Sequence
     for index, category in enumerate(categories):
         y = y0 + index * (bar + gap)
         parts.append(f'<text x="{label_width - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end">'
-                     f'{escape(_truncate(category, 30))}</text>')
+                     f'{escape(_truncate(category, 42))}</text>')
         x = float(label_width)
         for s_index, s in enumerate(series):
             value = s.values[index] or 0
@@ -239,7 +239,7 @@ def line_chart(chart_id: str, title: str, desc: str, x_labels: Sequence[str], se
         if index % every == 0 or index == len(x_labels) - 1:
             x = left + index * step
             parts.append(f'<text x="{x:.1f}" y="{base + 18}" text-anchor="middle" font-size="12">'
-                         f'{escape(_truncate(label, 12))}</text>')
+                         f'{escape(_truncate(label, 18))}</text>')
     for s_index, s in enumerate(series):
         colour = PALETTE[s_index % len(PALETTE)]
         dash = DASHES[s_index % len(DASHES)]

@@ -54,7 +54,7 @@ def stage_label(pathway_slug: str, stage_code: str) -> str:
     except Exception:  # a record naming a pathway no longer shipped still counts
         return f"{pathway_slug}: {stage_code}"
     stage = pathway.stage(stage_code)
-    return f"{pathway.title}: {stage.name if stage else stage_code}"
+    return f"{stage.name if stage else stage_code} ({pathway.title})"
 
 
 def _days(value: float | None) -> float | None:
