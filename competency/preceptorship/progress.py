@@ -29,7 +29,8 @@ from competency.preceptorship.services import awaits_moderation
 
 FULL_TIME_HOURS = 37.5
 STATE_COLOURS = {MilestoneState.upcoming: "grey", MilestoneState.due_soon: "yellow", MilestoneState.overdue: "red",
-                 MilestoneState.done: "green", MilestoneState.not_required: "white"}
+                 MilestoneState.done: "green", MilestoneState.not_required: "white",
+                 MilestoneState.closed: "grey"}
 
 
 @dataclass
@@ -101,7 +102,7 @@ def milestone_view(milestone: EnrolmentMilestone, on: date, counts: dict[str, in
     if milestone.is_done:
         state = MilestoneState.done
     elif not is_open:
-        state = MilestoneState.not_required
+        state = MilestoneState.closed
     else:
         state = milestone_state(milestone.due_on, milestone.definition.window_days, on, is_done=False,
                                 is_required=milestone.is_required)

@@ -49,6 +49,8 @@ class MilestoneState(enum.Enum):
     overdue = "overdue"
     done = "done"
     not_required = "not_required"
+    # Not done when the programme ended (withdrawn, or completed before an optional review).
+    closed = "closed"
 
 
 STATE_LABELS = {
@@ -57,6 +59,7 @@ STATE_LABELS = {
     MilestoneState.overdue: "Overdue",
     MilestoneState.done: "Done",
     MilestoneState.not_required: "Optional",
+    MilestoneState.closed: "Closed",
 }
 
 

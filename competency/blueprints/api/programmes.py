@@ -79,7 +79,7 @@ class MilestoneOut(BaseModel):
     title: str
     due_on: date
     due_soon_on: date
-    status: str = Field(description="upcoming, due_soon, overdue, done or not_required")
+    status: str = Field(description="upcoming, due_soon, overdue, done, not_required (optional) or closed (the programme ended first)")
     is_required: bool
     completed_on: date | None
     signed_by: list[str] = Field(description="The parties who sign this milestone.")

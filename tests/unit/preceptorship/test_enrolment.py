@@ -141,6 +141,11 @@ class TestWithdrawing:
             queries.milestone_due_dates().selected_columns.enrolment_id == enrolment.id)).all() == []
         with pytest.raises(Conflict):
             services.change_fte(enrolment, 0.8, by=team.lead, on=date(2027, 3, 2))
+        from competency.preceptorship.progress import progress_of
+        from competency.preceptorship.scheduling import MilestoneState
+
+        states = {view.code: view.state for view in progress_of(enrolment, date(2027, 3, 2)).milestones}
+        assert states["learning_agreement"] == MilestoneState.closed and states["review_3m"] == MilestoneState.closed
 
 
 class TestTemplates:
