@@ -27,7 +27,7 @@ from competency.progression.models import (
     ProgressionRecord,
     RecordStatus,
 )
-from competency.reporting.sql import Spread, days_between_dates, days_between_times, grouped_percentiles
+from competency.reporting.sql import Spread, days_between_dates, days_between_times, percentiles_with_total
 from competency.signoff.models import RequestState, SignOffRequest
 
 # The shared levels of practice, support worker to consultant.
@@ -104,9 +104,7 @@ def completion_times(org_ids: Collection[int]) -> dict[int | None, Spread]:
     source = (sa.select(Enrolment.organisation_id.label("org"), days)
               .where(Enrolment.organisation_id.in_(list(org_ids) or [-1]),
                      Enrolment.status == EnrolmentStatus.completed, Enrolment.completed_on.is_not(None)))
-    spreads = grouped_percentiles(source, "days", "org")
-    spreads[None] = grouped_percentiles(source, "days", None).get(None, Spread(0, None, None))
-    return spreads
+    return percentiles_with_total(source, "days", "org")
 
 
 # --- sign-off turnaround ---------------------------------------------------------------------
@@ -123,9 +121,7 @@ def turnaround(org_ids: Collection[int], on: date) -> dict[int | None, Spread]:
               .where(SignOffRequest.organisation_id.in_(list(org_ids) or [-1]),
                      SignOffRequest.state.in_([RequestState.signed, RequestState.returned]),
                      SignOffRequest.created_at >= since, SignOffRequest.closed_at.is_not(None)))
-    spreads = grouped_percentiles(source, "days", "org")
-    spreads[None] = grouped_percentiles(source, "days", None).get(None, Spread(0, None, None))
-    return spreads
+    return percentiles_with_total(source, "days", "org")
 
 
 def waiting_by_band(org_ids: Collection[int], now: datetime) -> list[tuple[int, int, int]]:
