@@ -6,6 +6,7 @@ import pkgutil
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
 import tests.access
 from competency.accounts.models import OrgKind, Role, Sector
@@ -42,6 +43,60 @@ def build_world() -> SimpleNamespace:
     return world
 
 
+class World:
+    """The matrix world, built and committed once per module.
+
+    ORM objects are kept as (class, primary key) and loaded again in each test's own
+    session, so a test sees the world exactly as built, whatever earlier tests did
+    inside their rolled-back transactions.
+    """
+
+    def __init__(self, built: SimpleNamespace):
+        self._refs = {name: self._ref(value) for name, value in vars(built).items()}
+
+    @staticmethod
+    def _ref(value):
+        if isinstance(value, list):
+            return [World._ref(item) for item in value]
+        if hasattr(value, "__mapper__"):
+            return ("orm", type(value), sa.inspect(value).identity)
+        return ("value", value)
+
+    @staticmethod
+    def _load(ref):
+        if isinstance(ref, list):
+            return [World._load(item) for item in ref]
+        if ref[0] == "orm":
+            return db.session.get(ref[1], ref[2])
+        return ref[1]
+
+    def __getattr__(self, name: str):
+        try:
+            ref = self._refs[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return self._load(ref)
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    with app.app_context():
+        built = build_world()
+        db.session.commit()
+        snapshot = World(built)
+        db.session.remove()
+    yield snapshot
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 def test_every_route_is_in_the_matrix(app):
     listed = {case.endpoint for case in CASES}
     routes = {rule.endpoint for rule in app.url_map.iter_rules()}
@@ -60,8 +115,7 @@ PARAMS = [pytest.param(case, role, id=f"{case.id or case.endpoint}-{case.method}
 
 
 @pytest.mark.parametrize(("case", "role"), PARAMS)
-def test_access(client, db, case: Case, role: str):
-    world = build_world()
+def test_access(world, client, db, case: Case, role: str):
     headers = {}
     user = getattr(world, "editor" if role == "editor" else role, None) if role != "anonymous" else None
     if user is not None:
