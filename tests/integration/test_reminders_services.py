@@ -107,9 +107,9 @@ def test_a_milestone_due_in_3_days_yields_exactly_one_email_however_often_it_run
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(make_site, broker):
-    # Each recipient takes the server 0.6 s to answer, before the message itself is sent:
-    # the worker is killed while the server holds the third message.
-    site = make_site(broker, Inbox(rcpt_delay=0.6).start(), claim_timeout=2)
+    # The server stalls on the third message's recipient, before the message itself is sent:
+    # the worker is killed while the server holds it.
+    site = make_site(broker, Inbox(hold_recipient=3).start(), claim_timeout=2)
     teams = [enrolled_team(display_name=f"Preceptee {n}") for n in range(3)]
     site.worker.start()
     from worker.celery_app import get_celery
@@ -118,6 +118,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(make_sit
     wait_for(lambda: site.inbox.count() >= 2 and site.inbox.recipients_started >= 3, 60,
              "two e-mails accepted and a third in progress")
     site.worker.kill()
+    site.inbox.release()
 
     statuses = outbox_statuses()
     assert len(statuses) == 6 and statuses.count(OutboxStatus.sending) == 1, statuses

@@ -39,12 +39,12 @@ def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
 class Inbox:
     """A real SMTP server on loopback (aiosmtpd) that keeps what it accepts.
 
-    ``rcpt_delay`` makes it slow to answer each recipient, before the message is transferred (a
-    window to crash a sender in while the server has not accepted the message);
-    ``reject`` answers every recipient with that SMTP reply instead of accepting.
+    ``hold_recipient=n`` makes the server stall on the n-th recipient, before that message is
+    transferred, until ``release()`` (a window to crash a sender in while the server has not
+    accepted the message); ``reject`` answers every recipient with that SMTP reply.
     """
 
-    def __init__(self, *, rcpt_delay: float = 0.0, reject: str | None = None):
+    def __init__(self, *, hold_recipient: int | None = None, reject: str | None = None):
         import threading
 
         from aiosmtpd.controller import Controller
@@ -52,10 +52,11 @@ class Inbox:
         from tests.fixtures.servers import free_port
 
         self.messages: list = []
-        self.rcpt_delay = rcpt_delay
+        self.hold_recipient = hold_recipient
         self.recipients_started = 0
         self.reject = reject
         self._lock = threading.Lock()
+        self._released = threading.Event()
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -64,8 +65,10 @@ class Inbox:
 
         with self._lock:
             self.recipients_started += 1
-        if self.rcpt_delay:
-            await asyncio.sleep(self.rcpt_delay)
+            number = self.recipients_started
+        if number == self.hold_recipient:
+            while not self._released.is_set():
+                await asyncio.sleep(0.02)
         if self.reject:
             return self.reject
         envelope.rcpt_tos.append(address)
@@ -79,11 +82,15 @@ class Inbox:
             self.messages.append(message)
         return "250 Message accepted for delivery"
 
+    def release(self) -> None:
+        self._released.set()
+
     def start(self) -> Inbox:
         self.controller.start()
         return self
 
     def stop(self) -> None:
+        self.release()
         self.controller.stop()
 
     def message_ids(self) -> list[str]:
