@@ -158,7 +158,7 @@ def turnaround_section(scope: Scope, *, with_oldest: bool = True) -> Section:
                                 _days(spread.p90) if spread else None])
     overall = spreads.get(None)
     turnaround_table = ReportTable(
-        "signoff-turnaround", "Days from sign-off request to decision (requests made in the last 12 months)",
+        "signoff-turnaround", "Days from sign-off request to decision (requests made in the last 3 months)",
         ["Organisation", "Decisions", "Median days", "90th percentile days"], turnaround_rows,
         ["All", overall.count, _days(overall.median), _days(overall.p90)] if overall else None)
     band_names = [label for _, _, label in WAITING_BANDS]

@@ -49,7 +49,8 @@ PRECEPTORSHIP_STATES = [("on_track", "On track"), ("due_soon", "Due soon"), ("ov
                         ("paused", "Paused"), ("completed", "Completed")]
 WAITING_BANDS = [(0, 7, "Up to 7 days"), (8, 14, "8 to 14 days"), (15, 28, "15 to 28 days"),
                  (29, None, "More than 28 days")]
-TURNAROUND_WINDOW_DAYS = 365
+# A quarter: current performance, and a bounded scan at ICS scale.
+TURNAROUND_WINDOW_DAYS = 91
 
 
 @dataclass(frozen=True)

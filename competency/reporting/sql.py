@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from competency.extensions import db
 
@@ -108,14 +109,16 @@ def percentiles_with_total(source: sa.Select, value_column: str, group_column: s
         return results
     sub = source.subquery("spread_source")
     value, group = sub.c[value_column], sub.c[group_column]
-    columns = [sa.func.percentile_cont(f).within_group(value.asc()) for f in fractions]
-    query = (sa.select(group, sa.func.grouping(group), sa.func.count(), *columns)
+    # One sort serves every fraction: percentile_cont(ARRAY[...]) returns an array.
+    wanted = sa.literal(list(fractions), type_=postgresql.ARRAY(sa.Float))
+    spread = sa.func.percentile_cont(wanted, type_=postgresql.ARRAY(sa.Float)).within_group(value.asc())
+    query = (sa.select(group, sa.func.grouping(group), sa.func.count(), spread)
              .group_by(sa.text(f'GROUPING SETS ((spread_source."{group_column}"), ())')))
     results: dict = {None: Spread(0, None, None)}
     for row in db.session.execute(query):
         key = None if row[1] else row[0]
         if row[2]:
-            results[key] = Spread(row[2], *(float(v) if v is not None else None for v in row[3:]))
+            results[key] = Spread(row[2], *(float(v) if v is not None else None for v in row[3]))
     return results
 
 

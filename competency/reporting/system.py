@@ -129,7 +129,7 @@ def turnaround_section(scope: Scope) -> Section:
         per_org[org_id][band] += n
     names = [label for _, _, label in WAITING_BANDS]
     tables = [_spread_table("signoff-turnaround",
-                            "Days from sign-off request to decision (requests made in the last 12 months)",
+                            "Days from sign-off request to decision (requests made in the last 3 months)",
                             "Decisions", scope, spreads)]
     tables += _org_and_sector_tables(scope, "signoff-waiting", "Requests waiting for a decision", names, per_org)
     region = publish_table(["Region"], names, [[sum(per_org[o.id][i] for o in scope.orgs) for i in range(width)]])
