@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from competency.passport.canonical import CanonicalizationError, UndefinedTermError, canonicalize
@@ -199,6 +203,46 @@ def _context_list(context: Any) -> list[Any]:
     return context if isinstance(context, list) else [context]
 
 
+class _ProofCache:
+    """Remembers answers for (exact JSON content, key, purpose), most recent first.
+
+    The answer is a pure function of those three (the canonical form depends only on the
+    JSON content), so a recruiter re-checking the same credential does not pay for RDF
+    canonicalisation again. Revocation and key status are checked by the caller every time.
+    """
+
+    def __init__(self, size: int = 4096):
+        self._size = size
+        self._items: OrderedDict[tuple, ProofCheck] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(document: Any, public_key: Ed25519PublicKey, purpose: str) -> tuple | None:
+        try:
+            content = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError):
+            return None
+        raw_key = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return hashlib.sha256(content.encode()).digest(), raw_key, purpose
+
+    def get(self, key: tuple) -> ProofCheck | None:
+        with self._lock:
+            answer = self._items.get(key)
+            if answer is not None:
+                self._items.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple, answer: ProofCheck) -> None:
+        with self._lock:
+            self._items[key] = answer
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_proof_cache = _ProofCache()
+
+
 def verify_proof(
     secured_document: Any,
     public_key: Ed25519PublicKey,
@@ -209,8 +253,22 @@ def verify_proof(
 
     Never raises for a tampered or malformed input; the answer says why.
     Whether ``public_key`` really belongs to ``proof.verificationMethod`` is
-    for the caller to establish before calling.
+    for the caller to establish before calling. Answers are memoised by exact content.
     """
+    cache_key = _ProofCache.key(secured_document, public_key, expected_proof_purpose)
+    if cache_key is not None:
+        cached = _proof_cache.get(cache_key)
+        if cached is not None:
+            return cached
+    answer = _verify_proof_uncached(secured_document, public_key, expected_proof_purpose)
+    if cache_key is not None:
+        _proof_cache.put(cache_key, answer)
+    return answer
+
+
+def _verify_proof_uncached(
+    secured_document: Any, public_key: Ed25519PublicKey, expected_proof_purpose: str
+) -> ProofCheck:
     try:
         proof = read_proof(secured_document)
     except ProofError as error:
