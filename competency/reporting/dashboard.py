@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from competency.accounts.models import SECTOR_LABELS, Sector
+from competency.errors import NotFound
 from competency.progression.catalogue import catalogue
 from competency.reporting import queries
 from competency.reporting.charts import Series, bar_chart, line_chart, stacked_bar_chart
@@ -36,7 +37,10 @@ class Scope:
 
 
 def sector_label(code: str) -> str:
-    return SECTOR_LABELS.get(Sector(code), code) if code in Sector._value2member_map_ else code
+    try:
+        return SECTOR_LABELS[Sector(code)]
+    except (ValueError, KeyError):
+        return code
 
 
 def level_label(code: str) -> str:
@@ -51,8 +55,8 @@ def ordered_levels(codes) -> list[str]:
 def stage_label(pathway_slug: str, stage_code: str) -> str:
     try:
         pathway = catalogue().get(pathway_slug)
-    except Exception:  # a record naming a pathway no longer shipped still counts
-        return f"{pathway_slug}: {stage_code}"
+    except NotFound:  # a record naming a pathway no longer shipped still counts
+        return f"{stage_code} ({pathway_slug})"
     stage = pathway.stage(stage_code)
     return f"{stage.name if stage else stage_code} ({pathway.title})"
 
@@ -195,7 +199,7 @@ def pipeline_section(scope: Scope) -> Section:
     for org_id, slug, stage, n in queries.pipeline_stages(scope.ids):
         stages[(slug, stage)][org_id] += n
     milestones = queries.pipeline_milestones(scope.ids)
-    order = _stage_order()
+    order = stage_order()
     keys = sorted(stages, key=lambda k: (order.get(k, (99, 99)), k))
     labels = [stage_label(*k) for k in keys]
     org_names = [o.name for o in scope.orgs]
@@ -221,7 +225,7 @@ def pipeline_section(scope: Scope) -> Section:
                    "lead judged the person ready to go to panel.", [stage_table, milestone_table], chart)
 
 
-def _stage_order() -> dict[tuple[str, str], tuple[int, int]]:
+def stage_order() -> dict[tuple[str, str], tuple[int, int]]:
     order = {}
     for p_index, pathway in enumerate(catalogue().latest()):
         for s_index, stage in enumerate(pathway.stages):
@@ -270,11 +274,14 @@ def build(scope: Scope) -> list[Section]:
     return [builder(scope) for builder in SECTIONS.values()]
 
 
+# The first word of a table key names its section.
+TABLE_SECTIONS = {"workforce": "workforce", "preceptorship": "preceptorship", "signoff": "turnaround",
+                  "progression": "progression", "confidence": "confidence"}
+
+
 def find_table(scope: Scope, table_key: str) -> ReportTable | None:
     """Build only the section holding ``table_key`` (for its CSV download)."""
-    section_key = table_key.split("-")[0]
-    section_key = {"workforce": "workforce", "preceptorship": "preceptorship", "signoff": "turnaround",
-                   "progression": "progression", "confidence": "confidence"}.get(section_key)
+    section_key = TABLE_SECTIONS.get(table_key.split("-")[0])
     if section_key is None:
         return None
     return SECTIONS[section_key](scope).table(table_key)

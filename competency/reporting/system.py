@@ -13,12 +13,13 @@ from collections.abc import Callable
 from competency.reporting import queries
 from competency.reporting.charts import Series, bar_chart, line_chart
 from competency.reporting.dashboard import (
+    TABLE_SECTIONS,
     Scope,
-    _stage_order,
     level_label,
     ordered_levels,
     sector_label,
     stage_label,
+    stage_order,
 )
 from competency.reporting.queries import PRECEPTORSHIP_STATES, QUARTERS, WAITING_BANDS
 from competency.reporting.suppression import THRESHOLD, publish_count, publish_table
@@ -148,7 +149,7 @@ def turnaround_section(scope: Scope) -> Section:
 
 def pipeline_section(scope: Scope) -> Section:
     stage_rows = queries.pipeline_stages(scope.ids)
-    order = _stage_order()
+    order = stage_order()
     keys = sorted({(slug, stage) for _, slug, stage, _ in stage_rows}, key=lambda k: (order.get(k, (99, 99)), k))
     index = {k: i for i, k in enumerate(keys)}
     per_org: dict[int, list[int]] = defaultdict(lambda: [0] * len(keys))
@@ -213,8 +214,6 @@ SECTIONS: dict[str, Callable[[Scope], Section]] = {
     "progression": pipeline_section,
     "confidence": confidence_section,
 }
-TABLE_SECTIONS = {"workforce": "workforce", "preceptorship": "preceptorship", "signoff": "turnaround",
-                  "progression": "progression", "confidence": "confidence"}
 
 
 def build(scope: Scope) -> list[Section]:
