@@ -120,6 +120,14 @@ class TestSystemView:
             assert org.name in html
         assert "Trust in another region" not in html
 
+    def test_a_region_with_no_organisations_yet_shows_empty_tables(self, client, db, login):
+        body = OrganisationFactory(name="New ICS faculty", kind=OrgKind.regional_body, region="New ICS")
+        analyst = make_person("analyst", body, employed=False)
+        login(analyst)
+        page = client.get("/reports/system")
+        assert page.status_code == 200
+        assert "Nothing recorded yet." in page.get_data(as_text=True)
+
     def test_leads_cannot_open_the_system_view(self, client, db, login_as):
         login_as("lead")
         assert client.get("/reports/system").status_code == 403
