@@ -88,3 +88,13 @@ def configure_engine(engine: Engine) -> Engine:
         conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def committed_value(obj, attr: str):
+    """The value ``attr`` had when ``obj`` was loaded (before any change in this session)."""
+    history = sa.inspect(obj).attrs[attr].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    return None

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from competency.db import committed_value
 from competency.frameworks.errors import VersionImmutable, immutable_message
 from competency.frameworks.models import Capability, CapabilityMapping, FrameworkVersion, Level, Pillar, VersionStatus
 
@@ -22,14 +23,6 @@ VERSION_CONTENT_FIELDS = ("uuid", "framework_id", "version", "title", "descripti
                           "published_by_id")
 
 
-def _committed(obj, attr: str):
-    history = sa.inspect(obj).attrs[attr].history
-    if history.deleted:
-        return history.deleted[0]
-    if history.unchanged:
-        return history.unchanged[0]
-    return None
-
 
 def _version_of(session: Session, obj) -> FrameworkVersion | None:
     if isinstance(obj, CapabilityMapping):
@@ -41,11 +34,11 @@ def _version_of(session: Session, obj) -> FrameworkVersion | None:
 
 
 def _is_locked(version: FrameworkVersion) -> bool:
-    return version.status in LOCKED or _committed(version, "status") in LOCKED
+    return version.status in LOCKED or committed_value(version, "status") in LOCKED
 
 
 def _refuse(version: FrameworkVersion) -> None:
-    status = (_committed(version, "status") or version.status).value
+    status = (committed_value(version, "status") or version.status).value
     raise VersionImmutable(immutable_message(version.title, version.version, status))
 
 
@@ -55,7 +48,7 @@ def _guard_published_versions(session: Session, flush_context, instances) -> Non
         for obj in list(session.dirty) + list(session.deleted):
             if not isinstance(obj, FrameworkVersion):
                 continue
-            before = _committed(obj, "status")
+            before = committed_value(obj, "status")
             if before not in LOCKED:
                 continue
             if obj in session.deleted:

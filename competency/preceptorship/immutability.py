@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from competency.db import committed_value
 from competency.preceptorship.errors import TemplateImmutable
 from competency.preceptorship.models import TemplateMilestone, TemplateStatus, TemplateVersion
 
@@ -20,17 +21,9 @@ VERSION_CONTENT = ("template_id", "version", "title", "description", "publisher"
                    "published_at")
 
 
-def _committed(obj, attr: str):
-    history = sa.inspect(obj).attrs[attr].history
-    if history.deleted:
-        return history.deleted[0]
-    if history.unchanged:
-        return history.unchanged[0]
-    return None
-
 
 def _refuse(version: TemplateVersion) -> None:
-    status = _committed(version, "status") or version.status
+    status = committed_value(version, "status") or version.status
     raise TemplateImmutable(f"{version.title} version {version.version} is {status.value} and cannot be changed; "
                             "nothing was changed.")
 
@@ -41,7 +34,7 @@ def _guard_published_templates(session: Session, flush_context, instances) -> No
         for obj in list(session.dirty) + list(session.deleted):
             if not isinstance(obj, TemplateVersion):
                 continue
-            before = _committed(obj, "status")
+            before = committed_value(obj, "status")
             if before not in LOCKED:
                 continue
             state = sa.inspect(obj)
@@ -57,5 +50,5 @@ def _guard_published_templates(session: Session, flush_context, instances) -> No
             if obj in session.dirty and not session.is_modified(obj, include_collections=False):
                 continue
             version = obj.version or (session.get(TemplateVersion, obj.version_id) if obj.version_id else None)
-            if version is not None and (version.status in LOCKED or _committed(version, "status") in LOCKED):
+            if version is not None and (version.status in LOCKED or committed_value(version, "status") in LOCKED):
                 _refuse(version)
