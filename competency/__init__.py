@@ -24,6 +24,7 @@ def create_app(config: type | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
+    register_proxy(app)
     register_errorhandlers(app)
     register_template_context(app)
     register_shell_context(app)
@@ -83,6 +84,15 @@ def register_security(app: Flask) -> None:
     from competency.http_security import register_security_headers
 
     register_security_headers(app)
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind a TLS-terminating proxy, take the client address and scheme from its headers."""
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_errorhandlers(app: Flask) -> None:

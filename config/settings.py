@@ -52,6 +52,8 @@ class BaseConfig:
 
     # Login throttling: per account and per client address.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
+    TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     LOGIN_ATTEMPTS_PER_IP = "30 per minute"
