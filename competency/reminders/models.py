@@ -71,6 +71,7 @@ class ReminderKind(enum.Enum):
     signoff_waiting = "signoff_waiting"
     escalation = "escalation"
     share_expiring = "share_expiring"
+    progress_review = "progress_review"
     # Reserved for credentials or sign-offs that reach an expiry date; neither carries one yet.
     expiry = "expiry"
 

@@ -31,6 +31,7 @@ KIND_TAGS = {
     ReminderKind.signoff_waiting: "Sign-off",
     ReminderKind.escalation: "Escalation",
     ReminderKind.share_expiring: "Share link",
+    ReminderKind.progress_review: "Apprenticeship",
     ReminderKind.expiry: "Expiry",
 }
 

@@ -18,6 +18,7 @@ SOURCE_MODULES = [
     "competency.reminders.sources.supervision",
     "competency.reminders.sources.signoffs",
     "competency.reminders.sources.shares",
+    "competency.reminders.sources.reviews",
 ]
 
 _cache: list[Source] | None = None

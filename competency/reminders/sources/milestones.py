@@ -42,13 +42,13 @@ def paused_on(on=ON):
                              EnrolmentPause.end_on >= on)
 
 
-def _stage():
-    m = EnrolmentMilestone
+def due_stage(due_on=EnrolmentMilestone.due_on):
+    """The stage for a date column: due-14, due-3, due-today or overdue-N (also used for other reviews)."""
     return sa.case(
-        (m.due_on > day_param("second_notice_on"), sa.literal(f"due-{FIRST_NOTICE_DAYS}")),
-        (m.due_on > ON, sa.literal(f"due-{SECOND_NOTICE_DAYS}")),
-        (m.due_on == ON, sa.literal("due-today")),
-        else_=weekly_stage("overdue", days_between(m.due_on, ON)),
+        (due_on > day_param("second_notice_on"), sa.literal(f"due-{FIRST_NOTICE_DAYS}")),
+        (due_on > ON, sa.literal(f"due-{SECOND_NOTICE_DAYS}")),
+        (due_on == ON, sa.literal("due-today")),
+        else_=weekly_stage("overdue", days_between(due_on, ON)),
     )
 
 
@@ -67,7 +67,7 @@ def milestones_due() -> sa.Select:
         sa.and_(Enrolment.status == EnrolmentStatus.withdrawn, Enrolment.withdrawn_on > ON),
     )
     due = (
-        sa.select(m.id.label("item_id"), m.due_on.label("due_on"), _stage().label("stage"),
+        sa.select(m.id.label("item_id"), m.due_on.label("due_on"), due_stage().label("stage"),
                   Enrolment.practitioner_id, Enrolment.preceptor_id)
         .join(Enrolment, Enrolment.id == m.enrolment_id)
         .where(sa.or_(m.completed_on.is_(None), m.completed_on > ON), m.is_required.is_(True),
