@@ -95,7 +95,7 @@ def _rate(action, seconds: float) -> float:
 
 def one_core(seconds: float) -> dict:
     from competency.passport import credentials as ob
-    from competency.passport.dataintegrity import create_proof, verify_proof
+    from competency.passport.dataintegrity import create_proof, forget_proof_checks, verify_proof
     from competency.passport.did import DidKey, build_did_document, organisation_did
     from competency.passport.multikey import encode_public_key, generate_private_key
     from competency.passport.statuslist import Bitstring, StatusEntry, StatusPurpose, build_status_list_credential
@@ -124,7 +124,12 @@ def one_core(seconds: float) -> dict:
     public_key = key.public_key()
     cache: dict = {}
 
+    def first_proof_check(_n):
+        forget_proof_checks()
+        verify_proof(credential, public_key)
+
     def full(_n, proof_cache=None):
+        forget_proof_checks()
         result = verify_credential(credential, resolve_did=lambda _: did_document,
                                    fetch_status_list=lambda url: lists[url], status_proof_cache=proof_cache)
         assert result.is_valid, result.reasons
@@ -132,7 +137,8 @@ def one_core(seconds: float) -> dict:
     sign(0)  # warm pyld's context cache
     return {
         "sign_per_second": _rate(sign, seconds),
-        "proof_verify_per_second": _rate(lambda _n: verify_proof(credential, public_key), seconds),
+        "proof_verify_per_second": _rate(first_proof_check, seconds),
+        "proof_recheck_per_second": _rate(lambda _n: verify_proof(credential, public_key), seconds),
         "full_verify_cold_per_second": _rate(full, seconds),
         "full_verify_warm_per_second": _rate(lambda n: full(n, cache), seconds),
     }
@@ -269,9 +275,11 @@ def main() -> None:
     core = one_core(args.seconds)
     print("Passport benchmark")
     print(f"  one core: {core['sign_per_second']:.1f} credentials signed/s, "
-          f"{core['proof_verify_per_second']:.1f} proofs verified/s")
-    print(f"  one core: {core['full_verify_cold_per_second']:.1f} full verifications/s (status list proofs checked "
-          f"every time), {core['full_verify_warm_per_second']:.1f}/s (status list proofs cached)")
+          f"{core['proof_verify_per_second']:.1f} proofs verified/s (first check), "
+          f"{core['proof_recheck_per_second']:.1f}/s (same credential again, remembered)")
+    print(f"  one core: {core['full_verify_cold_per_second']:.1f} full verifications/s (first check, status list "
+          f"proofs checked every time), {core['full_verify_warm_per_second']:.1f}/s (first check, status list "
+          "proofs cached)")
     if http_figures:
         bare, verify = http_figures["bare_flask_route"], http_figures["verify_endpoint"]
         print("  gunicorn, 2 sync workers, wrk -t2 -c16 on loopback:")
