@@ -108,6 +108,11 @@ def _looks_executable(data: bytes) -> bool:
     return data.startswith(EXECUTABLE_MAGIC) or (guess is not None and guess.extension in EXECUTABLE_KINDS)
 
 
+# What reading a hostile or unusual zip can raise: zipfile raises NotImplementedError for
+# compression methods it lacks and RuntimeError for encrypted members. Any of them means "not this type".
+UNREADABLE_ZIP = (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError)
+
+
 def _ooxml_kind(data: bytes) -> str | None:
     """docx/xlsx/pptx when the zip declares that main part (and no macros), else None."""
     try:
@@ -116,7 +121,7 @@ def _ooxml_kind(data: bytes) -> str | None:
             if info.file_size > MAX_MANIFEST_BYTES:
                 return None
             manifest = archive.read(info).decode("utf-8", errors="replace")
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
+    except UNREADABLE_ZIP:
         return None
     for code, main_part in OOXML_MAIN_PARTS.items():
         if f'ContentType="{main_part}"' in manifest:
@@ -132,7 +137,7 @@ def _is_odt(data: bytes) -> bool:
             if info.file_size > 200:
                 return False
             return archive.read(info).strip() == b"application/vnd.oasis.opendocument.text"
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
+    except UNREADABLE_ZIP:
         return False
 
 

@@ -120,19 +120,24 @@ def import_case(file: Path, draft: bool):
         click.echo(f"Imported {package.spec.slug} {version.version} ({version.status.value}, {len(version.capabilities)} capabilities).")
 
 
+def _change_status(slug: str, number: str, change, done: str) -> None:
+    """Apply a status change service to a version, committing or explaining the refusal."""
+    target = _version(slug, number)
+    try:
+        change(target, by=None)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{done} {slug} {number}.")
+
+
 @frameworks_cli.command("publish")
 @click.argument("slug")
 @click.argument("version")
 def publish(slug: str, version: str):
     """Publish a draft version; it can never be changed afterwards."""
-    target = _version(slug, version)
-    try:
-        services.publish_version(target, by=None)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
-    click.echo(f"Published {slug} {version}.")
+    _change_status(slug, version, services.publish_version, "Published")
 
 
 @frameworks_cli.command("retire")
@@ -140,14 +145,7 @@ def publish(slug: str, version: str):
 @click.argument("version")
 def retire(slug: str, version: str):
     """Retire a published version (sign-offs made against it stay valid)."""
-    target = _version(slug, version)
-    try:
-        services.retire_version(target, by=None)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
-    click.echo(f"Retired {slug} {version}.")
+    _change_status(slug, version, services.retire_version, "Retired")
 
 
 @frameworks_cli.command("export")
