@@ -15,7 +15,14 @@ from sqlalchemy.orm import selectinload
 from competency.accounts.models import Role, User
 from competency.accounts.policies import org_ids_with_role
 from competency.extensions import db
-from competency.signoff.models import RequestState, SignOff, SignOffDecision, SignOffRequest, SignOffRevocation
+from competency.signoff.models import (
+    RequestState,
+    SignOff,
+    SignOffDecision,
+    SignOffMessage,
+    SignOffRequest,
+    SignOffRevocation,
+)
 
 
 def not_revoked():
@@ -95,7 +102,40 @@ def load_request(request_id: int) -> SignOffRequest | None:
                  selectinload(SignOffRequest.decision).selectinload(SignOffDecision.decided_by),
                  selectinload(SignOffRequest.signoff).selectinload(SignOff.revocation),
                  selectinload(SignOffRequest.evidence).selectinload(Evidence.attachments),
-                 selectinload(SignOffRequest.evidence).selectinload(Evidence.links)))
+                 selectinload(SignOffRequest.evidence).selectinload(Evidence.links),
+                 selectinload(SignOffRequest.resent_as), selectinload(SignOffRequest.resubmits)))
+
+
+def latest_request(user_id: int, capability_uuid: str) -> SignOffRequest | None:
+    """A person's newest request for a capability, with its decision and cited evidence."""
+    return db.session.scalar(
+        sa.select(SignOffRequest)
+        .where(SignOffRequest.practitioner_id == user_id, SignOffRequest.capability_uuid == capability_uuid)
+        .options(selectinload(SignOffRequest.decision).selectinload(SignOffDecision.decided_by),
+                 selectinload(SignOffRequest.evidence))
+        .order_by(SignOffRequest.created_at.desc(), SignOffRequest.id.desc()).limit(1))
+
+
+def has_reply_since(request_id: int, author_id: int, since: datetime) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(
+        SignOffMessage.request_id == request_id, SignOffMessage.author_id == author_id,
+        SignOffMessage.created_at >= since))) or False
+
+
+def conversation(practitioner_id: int, capability_uuid: str) -> list[SignOffRequest]:
+    """Every request a person made for one capability, oldest first, with notes, messages and decisions.
+
+    The request page shows them as one thread, so a reviewer reading a request sent
+    again sees the earlier feedback and replies. A fixed number of statements.
+    """
+    return list(db.session.scalars(
+        sa.select(SignOffRequest)
+        .where(SignOffRequest.practitioner_id == practitioner_id, SignOffRequest.capability_uuid == capability_uuid)
+        .options(selectinload(SignOffRequest.assessor), selectinload(SignOffRequest.closed_by),
+                 selectinload(SignOffRequest.decision).selectinload(SignOffDecision.decided_by),
+                 selectinload(SignOffRequest.messages).selectinload(SignOffMessage.author),
+                 selectinload(SignOffRequest.evidence))
+        .order_by(SignOffRequest.created_at, SignOffRequest.id)))
 
 
 def capability_history(user_id: int, capability_uuid: str) -> tuple[list[SignOffRequest], list[SignOff]]:
