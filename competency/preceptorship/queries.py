@@ -288,3 +288,11 @@ def supervision_due_dates() -> sa.Select:
                   Enrolment.practitioner_id, Enrolment.preceptor_id, Enrolment.lead_id, Enrolment.organisation_id)
         .where(Enrolment.status == EnrolmentStatus.active, Enrolment.next_supervision_due_on.is_not(None))
     )
+
+
+def named_preceptor_id(practitioner_id: int) -> int | None:
+    """The preceptor named on the person's active programme (the newest, if several): one query."""
+    return db.session.scalar(
+        sa.select(Enrolment.preceptor_id)
+        .where(Enrolment.practitioner_id == practitioner_id, Enrolment.status == EnrolmentStatus.active)
+        .order_by(Enrolment.start_on.desc(), Enrolment.id.desc()).limit(1))

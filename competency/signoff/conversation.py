@@ -106,3 +106,39 @@ def request_several(practitioner: User, asks: Sequence[Ask], assessor: User, *, 
                 error.args = (error.message,)
             raise
     return made
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a request's thread, for display."""
+
+    at: datetime
+    author: User | None
+    kind: str  # "note", "message", "signed", "returned", "withdrawn"
+    text: str
+    is_practitioner: bool
+
+
+@dataclass
+class ThreadPart:
+    """One request of the thread with its entries in time order."""
+
+    request: SignOffRequest
+    entries: list[Entry]
+
+
+def thread(requests: Sequence[SignOffRequest]) -> list[ThreadPart]:
+    """The conversation across a person's requests for one capability (already loaded), oldest first."""
+    parts = []
+    for r in requests:
+        entries = [Entry(r.created_at, r.practitioner, "note", r.message, True)]
+        entries += [Entry(m.created_at, m.author, "message", m.body, m.author_id == r.practitioner_id)
+                    for m in r.messages]
+        if r.decision is not None:
+            entries.append(Entry(r.decision.decided_at, r.decision.decided_by,
+                                 "signed" if r.decision.is_sign else "returned", r.decision.comment, False))
+        elif r.closed_at is not None and r.state.value == "withdrawn":
+            entries.append(Entry(r.closed_at, r.practitioner, "withdrawn", "", True))
+        entries.sort(key=lambda e: (e.at, e.kind != "note"))
+        parts.append(ThreadPart(r, entries))
+    return parts

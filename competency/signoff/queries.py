@@ -174,3 +174,32 @@ def waiting_time(since: datetime, now: datetime) -> str:
     if hours:
         return f"{hours} hour{'s' if hours != 1 else ''}"
     return "less than an hour"
+
+
+def linked_evidence_counts(user_id: int) -> dict[str, int]:
+    """Capability identifier -> how many of the person's evidence items are linked to it (one query)."""
+    from competency.evidence.models import Evidence, EvidenceCapability
+
+    rows = db.session.execute(
+        sa.select(EvidenceCapability.capability_uuid, sa.func.count(EvidenceCapability.id))
+        .join(Evidence, Evidence.id == EvidenceCapability.evidence_id)
+        .where(Evidence.owner_id == user_id).group_by(EvidenceCapability.capability_uuid))
+    return {uuid: count for uuid, count in rows}
+
+
+def linked_evidence(user_id: int, capability_uuids: set[str]) -> dict[str, list]:
+    """The person's evidence linked to each of these capabilities, oldest first (two statements)."""
+    from competency.evidence.models import Evidence, EvidenceCapability
+
+    if not capability_uuids:
+        return {}
+    linked = sa.select(EvidenceCapability.evidence_id).where(EvidenceCapability.capability_uuid.in_(capability_uuids))
+    items = db.session.scalars(
+        sa.select(Evidence).where(Evidence.owner_id == user_id, Evidence.id.in_(linked))
+        .options(selectinload(Evidence.links), selectinload(Evidence.attachments))
+        .order_by(Evidence.occurred_on, Evidence.id))
+    found: dict[str, list] = {uuid: [] for uuid in capability_uuids}
+    for item in items:
+        for uuid in item.capability_uuids & capability_uuids:
+            found[uuid].append(item)
+    return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 
 from competency.accounts.policies import active_memberships
@@ -62,6 +62,30 @@ def notification_preferences():
             return redirect(url_for("home.notification_preferences"))
     status = 400 if form.errors else 200
     return render_template("home/notification_preferences.html", form=form), status
+
+
+def _local_path(link: str | None) -> str | None:
+    """Notification links are site paths; anything else (a scheme, another host) is not followed."""
+    if not link or not link.startswith("/") or link.startswith("//") or "\\" in link:
+        return None
+    return link
+
+
+@bp.get("/notifications/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int):
+    """Opening a notification marks it read and goes where it points.
+
+    A GET, because it is a link: it changes only the reader's own read mark, which is
+    idempotent and harmless if triggered from elsewhere.
+    """
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != current_user.id:
+        abort(404)
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    return redirect(_local_path(note.link) or url_for("home.notifications"))
 
 
 @bp.post("/notifications/read")
