@@ -103,7 +103,8 @@ def load_request(request_id: int) -> SignOffRequest | None:
                  selectinload(SignOffRequest.signoff).selectinload(SignOff.revocation),
                  selectinload(SignOffRequest.evidence).selectinload(Evidence.attachments),
                  selectinload(SignOffRequest.evidence).selectinload(Evidence.links),
-                 selectinload(SignOffRequest.resent_as), selectinload(SignOffRequest.resubmits)))
+                 selectinload(SignOffRequest.resent_as), selectinload(SignOffRequest.resubmits),
+                 selectinload(SignOffRequest.messages)))
 
 
 def latest_request(user_id: int, capability_uuid: str) -> SignOffRequest | None:
@@ -203,3 +204,68 @@ def linked_evidence(user_id: int, capability_uuids: set[str]) -> dict[str, list]
         for uuid in item.capability_uuids & capability_uuids:
             found[uuid].append(item)
     return found
+
+
+# --- what is waiting on someone (the home page) ----------------------------------------------
+
+def _later_request_exists():
+    later = sa.orm.aliased(SignOffRequest)
+    return sa.exists().where(later.practitioner_id == SignOffRequest.practitioner_id,
+                             later.capability_uuid == SignOffRequest.capability_uuid,
+                             sa.or_(later.created_at > SignOffRequest.created_at,
+                                    sa.and_(later.created_at == SignOffRequest.created_at,
+                                            later.id > SignOffRequest.id)))
+
+
+def returned_to_answer(user_id: int, limit: int = 20) -> list[SignOffRequest]:
+    """The person's returned requests not yet answered by a later request or a sign-off, oldest return first."""
+    signed = sa.exists().where(SignOff.practitioner_id == SignOffRequest.practitioner_id,
+                               SignOff.capability_uuid == SignOffRequest.capability_uuid, not_revoked())
+    return list(db.session.scalars(
+        sa.select(SignOffRequest).join(SignOffDecision, SignOffDecision.request_id == SignOffRequest.id)
+        .where(SignOffRequest.practitioner_id == user_id, SignOffRequest.state == RequestState.returned,
+               ~_later_request_exists(), ~signed)
+        .options(selectinload(SignOffRequest.decision).selectinload(SignOffDecision.decided_by))
+        .order_by(SignOffDecision.decided_at, SignOffRequest.id).limit(limit)))
+
+
+def messages_to_answer(user: User, limit: int = 20) -> list[tuple[SignOffRequest, SignOffMessage]]:
+    """Open conversations whose last message came from the other side: (request, that message), oldest first.
+
+    The practitioner answers reviewers' messages on their own requests; the named
+    assessor answers the practitioner's. Two statements plus eager loads.
+    """
+    last = (sa.select(SignOffMessage.request_id, sa.func.max(SignOffMessage.id).label("message_id"))
+            .group_by(SignOffMessage.request_id).subquery())
+    from_other_side = sa.or_(
+        sa.and_(SignOffRequest.practitioner_id == user.id, SignOffMessage.author_id != user.id),
+        sa.and_(SignOffRequest.assessor_id == user.id, SignOffMessage.author_id == SignOffRequest.practitioner_id))
+    still_open = sa.or_(SignOffRequest.state == RequestState.pending,
+                        sa.and_(SignOffRequest.state == RequestState.returned, ~_later_request_exists()))
+    rows = db.session.execute(
+        sa.select(SignOffRequest, SignOffMessage)
+        .join(last, last.c.request_id == SignOffRequest.id)
+        .join(SignOffMessage, SignOffMessage.id == last.c.message_id)
+        .where(from_other_side, still_open)
+        .options(selectinload(SignOffRequest.practitioner), selectinload(SignOffMessage.author))
+        .order_by(SignOffMessage.created_at, SignOffMessage.id).limit(limit))
+    return [(request, message) for request, message in rows]
+
+
+def queue_page(user: User, limit: int = 10) -> tuple[list[SignOffRequest], int]:
+    """The oldest requests this person may decide, and how many there are in all."""
+    query = queue_query(user)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    return list(db.session.scalars(query.limit(limit))) if total else [], total
+
+
+def waiting_longer_than(org_ids: set[int], since: datetime) -> dict[int, int]:
+    """Organisation id -> pending requests made before ``since`` (aggregate, for the region view)."""
+    if not org_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(SignOffRequest.organisation_id, sa.func.count())
+        .where(SignOffRequest.organisation_id.in_(org_ids), SignOffRequest.state == RequestState.pending,
+               SignOffRequest.created_at < since)
+        .group_by(SignOffRequest.organisation_id))
+    return {org_id: count for org_id, count in rows}

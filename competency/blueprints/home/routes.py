@@ -1,4 +1,4 @@
-"""Home page, notifications, health check and the design system's static assets."""
+"""Home page ("What needs you"), notifications, health check and the design system's static assets."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,11 +8,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from competency.accounts.policies import active_memberships
+from competency.blueprints.home import waiting
 from competency.blueprints.home.forms import NotificationPreferencesForm
 from competency.blueprints.navigation import visible_nav_items
 from competency.db import utcnow
 from competency.errors import DomainError
 from competency.extensions import csrf, db
+from competency.preceptorship.queries import today
 from competency.reminders.models import Notification
 from competency.reminders.notices import KIND_TAGS
 from competency.reminders.preferences import EmailMode, preferences_of, set_preferences
@@ -31,6 +33,8 @@ def index():
         "home/index.html",
         memberships=active_memberships(current_user),
         areas=visible_nav_items(current_user),
+        sections=waiting.sections_for(current_user),
+        checklist=waiting.checklist(current_user, today()),
     )
 
 
