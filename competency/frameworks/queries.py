@@ -199,9 +199,9 @@ def crosswalk_for(framework: Framework) -> Crosswalk | None:
         .options(selectinload(Crosswalk.schemes).selectinload(CrosswalkScheme.entries)).order_by(Crosswalk.id).limit(1))
 
 
-def drafts_waiting() -> list[FrameworkVersion]:
-    """Every draft version across frameworks, oldest first (for editors' home page)."""
+def drafts_waiting(limit: int = 20) -> list[FrameworkVersion]:
+    """Draft versions across frameworks, oldest first (for editors' home page)."""
     return list(db.session.scalars(
         sa.select(FrameworkVersion).where(FrameworkVersion.status == VersionStatus.draft)
         .options(selectinload(FrameworkVersion.framework))
-        .order_by(FrameworkVersion.created_at, FrameworkVersion.id)))
+        .order_by(FrameworkVersion.created_at, FrameworkVersion.id).limit(limit)))

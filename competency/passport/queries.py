@@ -147,11 +147,12 @@ def imports_waiting(user: User, limit: int = 20) -> list[tuple[CredentialImport,
 
     (import, how many wait), oldest first: one statement plus eager loads.
     """
-    waiting = (sa.select(ImportItem.import_id, sa.func.count(ImportItem.id).label("waiting"))
-               .where(ImportItem.decision == ImportDecision.pending).group_by(ImportItem.import_id).subquery())
+    waiting = (sa.select(sa.func.count(ImportItem.id))
+               .where(ImportItem.import_id == CredentialImport.id, ImportItem.decision == ImportDecision.pending)
+               .correlate(CredentialImport).scalar_subquery())
     rows = db.session.execute(
-        sa.select(CredentialImport, waiting.c.waiting).join(waiting, waiting.c.import_id == CredentialImport.id)
-        .where(CredentialImport.organisation_id.in_(lead_org_ids(user) or {-1}))
+        sa.select(CredentialImport, waiting)
+        .where(CredentialImport.organisation_id.in_(lead_org_ids(user) or {-1}), waiting > 0)
         .options(selectinload(CredentialImport.holder), selectinload(CredentialImport.organisation))
         .order_by(CredentialImport.created_at, CredentialImport.id).limit(limit))
     return [(record, count) for record, count in rows]

@@ -309,7 +309,7 @@ def latest_enrolment(practitioner_id: int) -> Enrolment | None:
                   Enrolment.id.desc()).limit(1))
 
 
-def milestones_due_for(user: User, on: date) -> list[EnrolmentMilestone]:
+def milestones_due_for(user: User, on: date, limit: int = 30) -> list[EnrolmentMilestone]:
     """Open required milestones, due soon or overdue on ``on``, of programmes ``user`` is a named party to.
 
     Signatures and definitions are loaded, so the caller can tell whose signature is
@@ -326,19 +326,35 @@ def milestones_due_for(user: User, on: date) -> list[EnrolmentMilestone]:
                EnrolmentMilestone.due_soon_on <= on, ~_exists_pause_on(on))
         .options(joinedload(EnrolmentMilestone.definition), selectinload(EnrolmentMilestone.signatures),
                  joinedload(EnrolmentMilestone.enrolment).joinedload(Enrolment.practitioner))
-        .order_by(EnrolmentMilestone.due_on, EnrolmentMilestone.id)))
+        .order_by(EnrolmentMilestone.due_on, EnrolmentMilestone.id).limit(limit)))
 
 
-def supervision_overdue_for(user: User, on: date) -> list[Enrolment]:
-    """Running programmes where ``user`` is preceptee, preceptor or lead and supervision is overdue on ``on``."""
+def _supervision_overdue(on: date):
+    return sa.and_(Enrolment.status == EnrolmentStatus.active, Enrolment.next_supervision_due_on < on,
+                   ~_exists_pause_on(on))
+
+
+def supervision_overdue_for(user: User, on: date, limit: int = 20) -> list[Enrolment]:
+    """Running programmes where ``user`` is the preceptee or the preceptor and supervision is overdue on ``on``."""
     return list(db.session.scalars(
         sa.select(Enrolment)
-        .where(sa.or_(Enrolment.practitioner_id == user.id, Enrolment.preceptor_id == user.id,
-                      Enrolment.lead_id == user.id),
-               Enrolment.status == EnrolmentStatus.active, Enrolment.next_supervision_due_on < on,
-               ~_exists_pause_on(on))
+        .where(sa.or_(Enrolment.practitioner_id == user.id, Enrolment.preceptor_id == user.id),
+               _supervision_overdue(on))
         .options(joinedload(Enrolment.practitioner), joinedload(Enrolment.preceptor))
-        .order_by(Enrolment.next_supervision_due_on, Enrolment.id)))
+        .order_by(Enrolment.next_supervision_due_on, Enrolment.id).limit(limit)))
+
+
+def supervision_overdue_led(user: User, on: date, limit: int = 5) -> tuple[int, list[Enrolment]]:
+    """Programmes ``user`` is the named lead on (and not preceptee or preceptor) with supervision overdue:
+    how many, and the longest overdue few."""
+    where = sa.and_(Enrolment.lead_id == user.id, Enrolment.practitioner_id != user.id,
+                    Enrolment.preceptor_id != user.id, _supervision_overdue(on))
+    total = db.session.scalar(sa.select(sa.func.count(Enrolment.id)).where(where)) or 0
+    if not total:
+        return 0, []
+    return total, list(db.session.scalars(
+        sa.select(Enrolment).where(where).options(joinedload(Enrolment.practitioner))
+        .order_by(Enrolment.next_supervision_due_on, Enrolment.id).limit(limit)))
 
 
 # A newly registered person starts preceptorship within this many days of starting in post.

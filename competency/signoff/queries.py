@@ -233,10 +233,11 @@ def messages_to_answer(user: User, limit: int = 20) -> list[tuple[SignOffRequest
     """Open conversations whose last message came from the other side: (request, that message), oldest first.
 
     The practitioner answers reviewers' messages on their own requests; the named
-    assessor answers the practitioner's. Two statements plus eager loads.
+    assessor answers the practitioner's. One statement plus eager loads; the latest
+    message is found per request through its index, never by grouping the whole table.
     """
-    last = (sa.select(SignOffMessage.request_id, sa.func.max(SignOffMessage.id).label("message_id"))
-            .group_by(SignOffMessage.request_id).subquery())
+    latest_id = (sa.select(sa.func.max(SignOffMessage.id)).where(SignOffMessage.request_id == SignOffRequest.id)
+                 .correlate(SignOffRequest).scalar_subquery())
     from_other_side = sa.or_(
         sa.and_(SignOffRequest.practitioner_id == user.id, SignOffMessage.author_id != user.id),
         sa.and_(SignOffRequest.assessor_id == user.id, SignOffMessage.author_id == SignOffRequest.practitioner_id))
@@ -244,9 +245,9 @@ def messages_to_answer(user: User, limit: int = 20) -> list[tuple[SignOffRequest
                         sa.and_(SignOffRequest.state == RequestState.returned, ~_later_request_exists()))
     rows = db.session.execute(
         sa.select(SignOffRequest, SignOffMessage)
-        .join(last, last.c.request_id == SignOffRequest.id)
-        .join(SignOffMessage, SignOffMessage.id == last.c.message_id)
-        .where(from_other_side, still_open)
+        .join(SignOffMessage, SignOffMessage.id == latest_id)
+        .where(sa.or_(SignOffRequest.practitioner_id == user.id, SignOffRequest.assessor_id == user.id),
+               from_other_side, still_open)
         .options(selectinload(SignOffRequest.practitioner), selectinload(SignOffMessage.author))
         .order_by(SignOffMessage.created_at, SignOffMessage.id).limit(limit))
     return [(request, message) for request, message in rows]

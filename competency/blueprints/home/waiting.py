@@ -182,11 +182,7 @@ def preceptorship_items(user: User, on: date) -> Section:
             "Review", f"Sign {whose} {milestone.definition.title.lower()}: {due}",
             url_for("programmes.milestone", enrolment_id=enrolment.id, code=milestone.code), milestone.due_on,
             detail=f"Due {_when(milestone.due_on)}. Your signature is needed as {as_whom}.", colour=colour))
-    gaps = preceptorship.supervision_overdue_for(user, on)
-    led = [e for e in gaps if e.lead_id == user.id and user.id not in (e.practitioner_id, e.preceptor_id)]
-    for enrolment in gaps:
-        if enrolment in led:
-            continue
+    for enrolment in preceptorship.supervision_overdue_for(user, on):
         due = enrolment.next_supervision_due_on
         other = enrolment.preceptor if enrolment.practitioner_id == user.id else enrolment.practitioner
         section.items.append(Item(
@@ -194,14 +190,13 @@ def preceptorship_items(user: User, on: date) -> Section:
             url_for("programmes.timeline", enrolment_id=enrolment.id), due,
             detail=f"Due since {_when(due)} ({_days((on - due).days)}). Record the session once it has happened.",
             colour="red"))
-    if led:
-        oldest = min(e.next_supervision_due_on for e in led)
+    total, led = preceptorship.supervision_overdue_led(user, on)
+    if total:
+        names = ", ".join(e.practitioner.display_name for e in led) + (" and others" if total > len(led) else "")
         section.items.append(Item(
-            "Supervision", f"{len(led)} programme{'s' if len(led) != 1 else ''} you lead "
-                           f"{'have' if len(led) != 1 else 'has'} supervision overdue",
-            url_for("programmes.cohort"), oldest,
-            detail=", ".join(e.practitioner.display_name for e in led[:5]) + (" and others" if len(led) > 5 else ""),
-            colour="red"))
+            "Supervision", f"{total} programme{'s' if total != 1 else ''} you lead "
+                           f"{'have' if total != 1 else 'has'} supervision overdue",
+            url_for("programmes.cohort"), led[0].next_supervision_due_on, detail=names, colour="red"))
     return section.sorted()
 
 
@@ -299,11 +294,13 @@ def checklist(user: User, on: date) -> Checklist | None:
     posts = [job for job in user.employments if job.is_current_on(on)]
     profile = url_for("auth.profile")
     tasks = [Task("Add your profession", "Reviewers and your passport show it.", bool(user.profession), profile)]
-    registered_post = any(job.level_code in REGISTERED_LEVELS for job in posts)
-    if registered_post or user.is_registered or has_any_role(user, Role.preceptor, Role.lead):
+    # Registration applies unless every current post is below registered practice (support workers, learners).
+    unregistered_posts = bool(posts) and all(job.level_code not in REGISTERED_LEVELS for job in posts)
+    if not unregistered_posts or user.is_registered or has_any_role(user, Role.preceptor, Role.lead):
         tasks.append(Task("Add your professional registration",
-                          "Your registration body and number: assessors need one to sign off, and newly registered "
-                          "practitioners need one for preceptorship.", user.is_registered, profile))
+                          "If you are registered (HCPC, NMC, Social Work England), your body and number: assessors "
+                          "need one to sign off, and newly registered practitioners need one for preceptorship.",
+                          user.is_registered, profile))
     tasks.append(Task("Have your post recorded",
                       "Your employer's administrator records your role, level and start date. Sign-off and your "
                       "passport's employment history depend on it.", bool(posts)))
