@@ -299,3 +299,19 @@ def test_a_practitioner_without_the_request_cannot_write(db):
 
     with pytest.raises(PermissionDenied):
         conversation.post_message(request, make_person("preceptor", w.org), "I am not the assessor")
+
+
+def test_a_decision_made_before_digests_were_kept_compares_edit_times(world):
+    """Requests returned before the migration have no stored digest: an edit after the decision counts."""
+    from datetime import timedelta
+
+    db.session.execute(sa.text("UPDATE signoff_decision SET evidence_digest = NULL"))
+    db.session.expire_all()
+    with pytest.raises(RuleBroken):
+        services.request_signoff(world.practitioner, world.registered_cap, [world.evidence], world.preceptor)
+    decided_at = world.request.decision.decided_at
+    db.session.execute(sa.text("UPDATE evidence SET updated_at = :at WHERE id = :id"),
+                       {"at": decided_at + timedelta(minutes=5), "id": world.evidence.id})
+    db.session.expire_all()
+    resent = services.request_signoff(world.practitioner, world.registered_cap, [world.evidence], world.preceptor)
+    assert resent.resubmits_id == world.request.id
