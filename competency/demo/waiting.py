@@ -11,8 +11,9 @@ This step adds what they do not:
   75 days ago and nobody has enrolled her: the lead (lead@) sees she is past the 60
   days, the analyst sees it as a suppressed count, and Ellie's own home shows her
   first-run checklist waiting for a preceptor;
-* Jordan brings a third Harbourside credential to the council, waiting to be
-  recognised by the lead or administrator (lead@, admin@).
+* Ellie's final student placement was at the council, which signed off a
+  pre-registration capability; she brings that credential to the trust, where it
+  waits to be recognised by a lead or administrator (lead@, admin@).
 
 Safe to run again: each is made once. Dates are relative to today, so the story stays true.
 """
@@ -28,12 +29,11 @@ from competency.accounts.models import Employment, Role, User
 from competency.accounts.passwords import hash_password
 from competency.db import utcnow
 from competency.demo.context import DemoContext
-from competency.demo.passport import HARBOURSIDE_ASSESSOR, _support_capabilities
 from competency.errors import DomainError
 from competency.extensions import db
 from competency.passport import credentials as ob
 from competency.passport import importing, issuing, keys, sharing
-from competency.passport.models import CredentialImport, ImportItem, ImportSource, PassportCredential
+from competency.passport.models import CredentialImport, ImportSource, PassportCredential
 from competency.signoff import conversation
 from competency.signoff.capabilities import current_framework_version
 from competency.signoff.models import RequestState, SignOffMessage, SignOffRequest
@@ -84,38 +84,43 @@ def _new_starter(ctx: DemoContext) -> None:
 
 
 def _passport_waiting(ctx: DemoContext) -> None:
-    ota, harbourside, council = ctx.users["ota@demo.test"], ctx.orgs["harbourside-care"], ctx.orgs["downshire-cc"]
-    version, capabilities = _support_capabilities(limit=3)
-    if version is None or len(capabilities) < 3:
+    """Ellie's final student placement was at the council, which signed off a pre-registration capability;
+    she brings that credential to the trust, where it waits for a lead or administrator."""
+    ellie, council, trust = ctx.users[NEW_STARTER[0]], ctx.orgs["downshire-cc"], ctx.orgs["wessex-valley-nhs"]
+    if db.session.scalar(sa.select(CredentialImport.id).where(CredentialImport.holder_id == ellie.id)):
         return
-    capability = capabilities[2]
-    if db.session.scalar(sa.select(ImportItem.id).join(CredentialImport).where(
-            CredentialImport.holder_id == ota.id, ImportItem.capability_uuid == capability.uuid)):
+    version = current_framework_version()
+    if version is None:
+        return
+    capability = min((c for c in version.capabilities if c.level.code == "pre_registration"),
+                     key=lambda c: (c.pillar.position, c.position), default=None)
+    if capability is None:
         return
     levels = sorted(version.levels, key=lambda level: level.position)
-    signed_at = datetime(2023, 9, 20, 15, 0, tzinfo=UTC)
-    digest = hashlib.sha256(f"demo evidence {capability.code}".encode()).hexdigest()
+    signed_at = datetime.combine(date.today() - timedelta(days=160), datetime.min.time(), tzinfo=UTC)
+    digest = hashlib.sha256(f"demo evidence {capability.code} placement".encode()).hexdigest()
+    tom = ctx.users["preceptor@demo.test"]
+    assessor = ob.Assessor(tom.display_name, tom.profession, ob.Registration(tom.registration_body,
+                                                                             tom.registration_number))
 
     def build(did, credential_uuid, status):
         return ob.build_signoff_credential(ob.SignOffFacts(
-            credential_id=credential_uuid, issuer=issuing.issuer_of(harbourside, did),
-            holder=issuing.holder_of(ota),
+            credential_id=credential_uuid, issuer=issuing.issuer_of(council, did), holder=issuing.holder_of(ellie),
             capability=ob.Capability(capability.uuid, capability.code, capability.statement, capability.pillar.name,
                                      f"{version.title} {version.version}",
                                      f"{keys.base_url()}{issuing.CASE_ITEM_PATH}{capability.uuid}"),
             level=ob.Level(capability.level.uuid, capability.level.name),
             levels=[ob.Level(level.uuid, level.name) for level in levels],
-            assessor=HARBOURSIDE_ASSESSOR, evidence=[ob.EvidenceRecord(digest, "Direct observation")],
+            assessor=assessor, evidence=[ob.EvidenceRecord(digest, "Direct observation")],
             signed_off_at=signed_at, status=status))
 
     try:
         with db.session.begin_nested():
-            issuing.issue_built(harbourside, ota.id, build, by=None)
+            issuing.issue_built(council, ellie.id, build, by=None)
             db.session.flush()
             credential = db.session.scalar(
-                sa.select(PassportCredential).where(PassportCredential.holder_id == ota.id,
-                                                    PassportCredential.issuer_organisation_id == harbourside.id)
+                sa.select(PassportCredential).where(PassportCredential.holder_id == ellie.id)
                 .order_by(PassportCredential.id.desc()).limit(1))
-            importing.import_credentials(ota, council, sharing.bundle([credential]), source=ImportSource.upload)
+            importing.import_credentials(ellie, trust, sharing.bundle([credential]), source=ImportSource.upload)
     except DomainError as error:
         ctx.notes.append(f"Passport waiting demo skipped: {error.message}")
