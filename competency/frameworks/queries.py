@@ -197,3 +197,11 @@ def crosswalk_for(framework: Framework) -> Crosswalk | None:
     return db.session.scalar(
         sa.select(Crosswalk).where(Crosswalk.framework_id == framework.id)
         .options(selectinload(Crosswalk.schemes).selectinload(CrosswalkScheme.entries)).order_by(Crosswalk.id).limit(1))
+
+
+def drafts_waiting(limit: int = 20) -> list[FrameworkVersion]:
+    """Draft versions across frameworks, oldest first (for editors' home page)."""
+    return list(db.session.scalars(
+        sa.select(FrameworkVersion).where(FrameworkVersion.status == VersionStatus.draft)
+        .options(selectinload(FrameworkVersion.framework))
+        .order_by(FrameworkVersion.created_at, FrameworkVersion.id).limit(limit)))

@@ -140,3 +140,19 @@ def issued_credentials_query(organisation_id: int) -> sa.Select:
             .where(PassportCredential.issuer_organisation_id == organisation_id)
             .options(selectinload(PassportCredential.holder))
             .order_by(PassportCredential.created_at.desc(), PassportCredential.id.desc()))
+
+
+def imports_waiting(user: User, limit: int = 20) -> list[tuple[CredentialImport, int]]:
+    """Passports brought to organisations the user leads or administers with credentials still to decide.
+
+    (import, how many wait), oldest first: one statement plus eager loads.
+    """
+    waiting = (sa.select(sa.func.count(ImportItem.id))
+               .where(ImportItem.import_id == CredentialImport.id, ImportItem.decision == ImportDecision.pending)
+               .correlate(CredentialImport).scalar_subquery())
+    rows = db.session.execute(
+        sa.select(CredentialImport, waiting)
+        .where(CredentialImport.organisation_id.in_(lead_org_ids(user) or {-1}), waiting > 0)
+        .options(selectinload(CredentialImport.holder), selectinload(CredentialImport.organisation))
+        .order_by(CredentialImport.created_at, CredentialImport.id).limit(limit))
+    return [(record, count) for record, count in rows]

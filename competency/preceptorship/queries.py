@@ -288,3 +288,114 @@ def supervision_due_dates() -> sa.Select:
                   Enrolment.practitioner_id, Enrolment.preceptor_id, Enrolment.lead_id, Enrolment.organisation_id)
         .where(Enrolment.status == EnrolmentStatus.active, Enrolment.next_supervision_due_on.is_not(None))
     )
+
+
+def named_preceptor_id(practitioner_id: int) -> int | None:
+    """The preceptor named on the person's active programme (the newest, if several): one query."""
+    return db.session.scalar(
+        sa.select(Enrolment.preceptor_id)
+        .where(Enrolment.practitioner_id == practitioner_id, Enrolment.status == EnrolmentStatus.active)
+        .order_by(Enrolment.start_on.desc(), Enrolment.id.desc()).limit(1))
+
+
+# --- what is waiting on someone (the home page) ----------------------------------------------
+
+def latest_enrolment(practitioner_id: int) -> Enrolment | None:
+    """The person's newest programme (any status), with the preceptor named on it."""
+    return db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.practitioner_id == practitioner_id)
+        .options(joinedload(Enrolment.preceptor))
+        .order_by((Enrolment.status == EnrolmentStatus.active).desc(), Enrolment.start_on.desc(),
+                  Enrolment.id.desc()).limit(1))
+
+
+def milestones_due_for(user: User, on: date, limit: int = 30) -> list[EnrolmentMilestone]:
+    """Open required milestones, due soon or overdue on ``on``, of programmes ``user`` is a named party to.
+
+    Signatures and definitions are loaded, so the caller can tell whose signature is
+    missing without further statements. Earliest due first.
+    """
+    parties = sa.or_(Enrolment.practitioner_id == user.id, Enrolment.preceptor_id == user.id,
+                     Enrolment.lead_id == user.id)
+    is_open = sa.or_(Enrolment.status == EnrolmentStatus.active,
+                     sa.and_(Enrolment.status == EnrolmentStatus.completed,
+                             EnrolmentMilestone.is_after_completion.is_(True)))
+    return list(db.session.scalars(
+        sa.select(EnrolmentMilestone).join(Enrolment, Enrolment.id == EnrolmentMilestone.enrolment_id)
+        .where(parties, is_open, EnrolmentMilestone.is_required.is_(True), EnrolmentMilestone.completed_on.is_(None),
+               EnrolmentMilestone.due_soon_on <= on, ~_exists_pause_on(on))
+        .options(joinedload(EnrolmentMilestone.definition), selectinload(EnrolmentMilestone.signatures),
+                 joinedload(EnrolmentMilestone.enrolment).joinedload(Enrolment.practitioner))
+        .order_by(EnrolmentMilestone.due_on, EnrolmentMilestone.id).limit(limit)))
+
+
+def _supervision_overdue(on: date):
+    return sa.and_(Enrolment.status == EnrolmentStatus.active, Enrolment.next_supervision_due_on < on,
+                   ~_exists_pause_on(on))
+
+
+def supervision_overdue_for(user: User, on: date, limit: int = 20) -> list[Enrolment]:
+    """Running programmes where ``user`` is the preceptee or the preceptor and supervision is overdue on ``on``."""
+    return list(db.session.scalars(
+        sa.select(Enrolment)
+        .where(sa.or_(Enrolment.practitioner_id == user.id, Enrolment.preceptor_id == user.id),
+               _supervision_overdue(on))
+        .options(joinedload(Enrolment.practitioner), joinedload(Enrolment.preceptor))
+        .order_by(Enrolment.next_supervision_due_on, Enrolment.id).limit(limit)))
+
+
+def supervision_overdue_led(user: User, on: date, limit: int = 5) -> tuple[int, list[Enrolment]]:
+    """Programmes ``user`` is the named lead on (and not preceptee or preceptor) with supervision overdue:
+    how many, and the longest overdue few."""
+    where = sa.and_(Enrolment.lead_id == user.id, Enrolment.practitioner_id != user.id,
+                    Enrolment.preceptor_id != user.id, _supervision_overdue(on))
+    total = db.session.scalar(sa.select(sa.func.count(Enrolment.id)).where(where)) or 0
+    if not total:
+        return 0, []
+    return total, list(db.session.scalars(
+        sa.select(Enrolment).where(where).options(joinedload(Enrolment.practitioner))
+        .order_by(Enrolment.next_supervision_due_on, Enrolment.id).limit(limit)))
+
+
+# A newly registered person starts preceptorship within this many days of starting in post.
+ENROL_WITHIN_DAYS = 60
+# "Newly registered": registered no more than a year before starting the post, which began within the last year.
+NEWLY_REGISTERED_DAYS = 365
+
+
+def _not_enrolled_query(org_ids: set[int], on: date) -> sa.Select:
+    from datetime import timedelta
+
+    from competency.accounts.models import Employment
+
+    no_programme = ~sa.exists().where(Enrolment.practitioner_id == Employment.user_id,
+                                      Enrolment.organisation_id == Employment.organisation_id)
+    return (sa.select(Employment).join(User, User.id == Employment.user_id)
+            .where(Employment.organisation_id.in_(org_ids or {-1}), Employment.start_on <= on,
+                   sa.or_(Employment.end_on.is_(None), Employment.end_on >= on),
+                   Employment.start_on > on - timedelta(days=NEWLY_REGISTERED_DAYS),
+                   User.registered_on.is_not(None),
+                   User.registered_on > Employment.start_on - timedelta(days=NEWLY_REGISTERED_DAYS),
+                   User.is_active_account.is_(True), no_programme))
+
+
+def not_enrolled(org_ids: set[int], on: date, limit: int = 20) -> list:
+    """Newly registered people in post at these organisations with no programme there, earliest start first."""
+    from competency.accounts.models import Employment
+
+    return list(db.session.scalars(
+        _not_enrolled_query(org_ids, on)
+        .options(joinedload(Employment.user), joinedload(Employment.organisation))
+        .order_by(Employment.start_on, Employment.id).limit(limit)))
+
+
+def late_enrolment_counts(org_ids: set[int], on: date) -> dict[int, int]:
+    """Organisation id -> newly registered people still not enrolled more than 60 days after starting."""
+    from datetime import timedelta
+
+    from competency.accounts.models import Employment
+
+    inner = _not_enrolled_query(org_ids, on).where(
+        Employment.start_on < on - timedelta(days=ENROL_WITHIN_DAYS)).subquery()
+    rows = db.session.execute(sa.select(inner.c.organisation_id, sa.func.count()).group_by(inner.c.organisation_id))
+    return {org_id: count for org_id, count in rows}

@@ -203,3 +203,14 @@ def open_progress_reviews(due_by: date) -> sa.Select:
             .where(ProgressReview.held_on.is_(None), ProgressReview.due_on <= due_by,
                    Apprenticeship.status == ApprenticeshipStatus.active)
             .order_by(ProgressReview.due_on, ProgressReview.id))
+
+
+def active_apprenticeships(user_id: int) -> list[Apprenticeship]:
+    """The person's running apprenticeships with their off-the-job entries and reviews (three statements)."""
+    from competency.progression.models import ApprenticeshipStatus
+
+    return list(db.session.scalars(
+        sa.select(Apprenticeship)
+        .where(Apprenticeship.user_id == user_id, Apprenticeship.status == ApprenticeshipStatus.active)
+        .options(selectinload(Apprenticeship.entries), selectinload(Apprenticeship.reviews))
+        .order_by(Apprenticeship.start_on, Apprenticeship.id)))

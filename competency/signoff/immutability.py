@@ -11,9 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from competency.errors import Conflict
-from competency.signoff.models import SignOff, SignOffDecision, SignOffRevocation
+from competency.signoff.models import SignOff, SignOffDecision, SignOffMessage, SignOffRevocation
 
-IMMUTABLE = (SignOff, SignOffDecision, SignOffRevocation)
+IMMUTABLE = (SignOff, SignOffDecision, SignOffRevocation, SignOffMessage)
 IMMUTABLE_TABLES = {model.__table__.name for model in IMMUTABLE}
 
 
@@ -21,7 +21,8 @@ class RecordImmutable(Conflict):
     rule = "signoff_immutable"
 
 
-MESSAGE = ("Sign-offs, decisions and revocations are permanent records and cannot be changed or deleted. "
+MESSAGE = ("Sign-offs, decisions, revocations and request messages are permanent records and cannot be "
+           "changed or deleted. "
            "To withdraw a sign-off, revoke it with a reason.")
 
 

@@ -84,6 +84,9 @@ class SignOffRequest(TimestampMixin, db.Model):
     framework_version_id: Mapped[int] = mapped_column(sa.ForeignKey("framework_version.id"))
     message: Mapped[str] = mapped_column(sa.Text, default="")
     state: Mapped[RequestState] = mapped_column(str_enum(RequestState), default=RequestState.pending)
+    # The returned request this one sends again (each returned request is sent again at most once).
+    resubmits_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("signoff_request.id", ondelete="SET NULL"), unique=True)
     # Set with the state by one conditional UPDATE, so only one decision can land.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -98,6 +101,12 @@ class SignOffRequest(TimestampMixin, db.Model):
     decision: Mapped[SignOffDecision | None] = relationship(back_populates="request", uselist=False)
     signoff: Mapped[SignOff | None] = relationship(back_populates="request", uselist=False,
                                                   foreign_keys="SignOff.request_id")
+    resubmits: Mapped[SignOffRequest | None] = relationship(remote_side=[id], foreign_keys=[resubmits_id],
+                                                            back_populates="resent_as")
+    resent_as: Mapped[SignOffRequest | None] = relationship(back_populates="resubmits", uselist=False,
+                                                            foreign_keys=[resubmits_id])
+    messages: Mapped[list[SignOffMessage]] = relationship(
+        back_populates="request", order_by="(SignOffMessage.created_at, SignOffMessage.id)")
 
     @property
     def is_pending(self) -> bool:
@@ -111,6 +120,15 @@ class SignOffRequest(TimestampMixin, db.Model):
     def state_colour(self) -> str:
         return STATE_COLOURS[self.state]
 
+    @property
+    def is_returned(self) -> bool:
+        return self.state == RequestState.returned
+
+    @property
+    def is_superseded(self) -> bool:
+        """Returned and already sent again: the conversation continues on the newer request."""
+        return self.resent_as is not None
+
 
 class SignOffDecision(db.Model):
     """What the assessor decided on a request: at most one per request (unique constraint)."""
@@ -123,6 +141,9 @@ class SignOffDecision(db.Model):
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The cited evidence as the assessor decided on it (services.evidence_digest): a returned request
+    # is only sent again once this changes or the practitioner replies.
+    evidence_digest: Mapped[str | None] = mapped_column(sa.String(64))
 
     request: Mapped[SignOffRequest] = relationship(back_populates="decision")
     decided_by: Mapped[User] = relationship()
@@ -130,6 +151,26 @@ class SignOffDecision(db.Model):
     @property
     def is_sign(self) -> bool:
         return self.outcome == Outcome.sign
+
+
+class SignOffMessage(db.Model):
+    """One message in a request's conversation: feedback questions, replies and answers.
+
+    Written by the practitioner or by someone who may decide the request; seen by
+    everyone who may see the request. Never edited or deleted (the immutability guard).
+    """
+
+    __tablename__ = "signoff_request_message"
+    __table_args__ = (sa.Index("ix_signoff_request_message_request", "request_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("signoff_request.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    request: Mapped[SignOffRequest] = relationship(back_populates="messages")
+    author: Mapped[User] = relationship()
 
 
 class SignOff(db.Model):

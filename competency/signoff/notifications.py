@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from competency.accounts.models import User
 from competency.reminders.outbox import notify, queue_email
-from competency.signoff.models import SignOff, SignOffRequest
+from competency.signoff.models import SignOff, SignOffMessage, SignOffRequest
 
 
 def request_path(request: SignOffRequest) -> str:
@@ -31,10 +31,11 @@ def _tell(user: User, *, kind: str, title: str, body: str, link: str, key: str, 
                     context={"link": link, "body": body, **context})
 
 
-def request_arrived(request: SignOffRequest, capability_code: str, statement: str) -> None:
+def request_arrived(request: SignOffRequest, capability_code: str, statement: str, *, resent: bool = False) -> None:
     practitioner, assessor = request.practitioner, request.assessor
-    _tell(assessor, kind="signoff_requested",
-          title=f"{practitioner.display_name} asked you to sign off {capability_code}",
+    title = (f"{practitioner.display_name} sent {capability_code} again after feedback" if resent
+             else f"{practitioner.display_name} asked you to sign off {capability_code}")
+    _tell(assessor, kind="signoff_requested", title=title,
           body=f"{capability_code}: {statement}", link=request_path(request),
           key=f"signoff-request:{request.id}:arrived", template="signoff_requested",
           context={"request": request, "practitioner": practitioner, "capability_code": capability_code,
@@ -43,12 +44,26 @@ def request_arrived(request: SignOffRequest, capability_code: str, statement: st
 
 def request_decided(request: SignOffRequest, capability_code: str, signed: bool, comment: str, decider: User) -> None:
     verb = "signed off" if signed else "returned"
+    # A return opens the conversation (feedback, reply, send again) on the request itself.
+    link = capability_path(request.capability_uuid) if signed else request_path(request)
     _tell(request.practitioner, kind="signoff_decided",
           title=f"{decider.display_name} {verb} {capability_code}",
-          body=comment or ("Signed off." if signed else ""), link=capability_path(request.capability_uuid),
+          body=comment or ("Signed off." if signed else ""), link=link,
           key=f"signoff-request:{request.id}:decided", template="signoff_decided",
           context={"request": request, "capability_code": capability_code, "signed": signed, "comment": comment,
                    "decider": decider})
+
+
+def message_posted(message: SignOffMessage, capability_code: str) -> None:
+    """Tell the other side: the practitioner hears of reviewers' messages; the assessor of the practitioner's."""
+    request, author = message.request, message.author
+    recipient = request.assessor if author.id == request.practitioner_id else request.practitioner
+    if recipient.id == author.id or _muted(recipient, "signoff_message"):
+        return
+    body = message.body if len(message.body) <= 300 else message.body[:297] + "..."
+    notify(recipient, kind="signoff_message",
+           title=f"{author.display_name} wrote about {capability_code}", body=body, link=request_path(request),
+           dedupe_key=f"signoff-message:{message.id}")
 
 
 def request_withdrawn(request: SignOffRequest, capability_code: str) -> None:

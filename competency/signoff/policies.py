@@ -53,3 +53,22 @@ def may_revoke(user: User | None, signoff: SignOff) -> bool:
 
 def can_revoke(user: User | None, signoff: SignOff) -> bool:
     return not signoff.is_revoked and may_revoke(user, signoff)
+
+
+def may_write(user: User | None, request: SignOffRequest) -> bool:
+    """The two sides of the conversation: the practitioner, and whoever may decide the request."""
+    if not _signed_in(user):
+        return False
+    return user.id == request.practitioner_id or may_decide(user, request)
+
+
+def can_write(user: User | None, request: SignOffRequest) -> bool:
+    """Messages go on an open conversation: waiting, or returned and not yet sent again."""
+    if request.is_pending or (request.is_returned and not request.is_superseded):
+        return may_write(user, request)
+    return False
+
+
+def can_send_again(user: User | None, request: SignOffRequest) -> bool:
+    return (_signed_in(user) and user.id == request.practitioner_id and request.is_returned
+            and not request.is_superseded)

@@ -34,7 +34,7 @@ from competency.signoff.models import (
     SignOffSource,
 )
 from competency.signoff.policies import may_decide, may_revoke
-from competency.signoff.queries import pending_request, standing_signoff
+from competency.signoff.queries import has_reply_since, latest_request, pending_request, standing_signoff
 from competency.signoff.rules import RuleBroken, check_assessor, evidence_supports, no_self_signoff
 
 MAX_COMMENT = 5000
@@ -82,10 +82,11 @@ def request_signoff(practitioner: User, capability: Capability, evidence: Sequen
     if len(message or "") > MAX_COMMENT:
         raise RuleBroken(f"The note must be {MAX_COMMENT:,} characters or fewer.", rule="text_too_long",
                          field="message")
+    previous = returned_request_to_answer(practitioner, capability, evidence, message)
     request = SignOffRequest(practitioner=practitioner, assessor=assessor, organisation_id=organisation_id,
                              capability_uuid=capability.uuid, framework_version_id=capability.version_id,
                              message=(message or "").strip(), state=RequestState.pending, created_at=at,
-                             updated_at=at)
+                             updated_at=at, resubmits_id=previous.id if previous else None)
     request.evidence = evidence
     db.session.add(request)
     try:
@@ -94,11 +95,43 @@ def request_signoff(practitioner: User, capability: Capability, evidence: Sequen
     except IntegrityError:
         raise Conflict(f"You already have a request for {capability.code} waiting for review.",
                        rule="request_pending") from None
-    record_event("signoff.requested", actor=practitioner, organisation=organisation_id, subject=request,
-                 data={"capability": capability.uuid, "code": capability.code, "assessor_id": assessor.id,
-                       "evidence_ids": [item.id for item in evidence]})
-    notifications.request_arrived(request, capability.code, capability.statement)
+    data = {"capability": capability.uuid, "code": capability.code, "assessor_id": assessor.id,
+            "evidence_ids": [item.id for item in evidence]}
+    if previous is not None:
+        data["resubmits_id"] = previous.id
+    record_event("signoff.resent" if previous is not None else "signoff.requested", actor=practitioner,
+                 organisation=organisation_id, subject=request, data=data)
+    notifications.request_arrived(request, capability.code, capability.statement, resent=previous is not None)
     return request
+
+
+def returned_request_to_answer(practitioner: User, capability: Capability, evidence: Sequence[Evidence],
+                               message: str) -> SignOffRequest | None:
+    """The returned request a new request sends again, after checking something changed.
+
+    A request for a capability whose latest request was returned answers that
+    request: it needs changed evidence (a different selection, or an item edited since
+    the decision) or a reply (a message since the return, or a note with this request).
+    :raises RuleBroken: ``unchanged_resend`` when nothing changed.
+    """
+    previous = latest_request(practitioner.id, capability.uuid)
+    if previous is None or previous.state != RequestState.returned or previous.decision is None:
+        return None
+    decision = previous.decision
+    if (message or "").strip() or has_reply_since(previous.id, practitioner.id, decision.decided_at):
+        return previous
+    if {item.id for item in evidence} != {item.id for item in previous.evidence}:
+        return previous
+    if decision.evidence_digest is not None:
+        if evidence_digest(evidence) != decision.evidence_digest:
+            return previous
+    elif any(item.updated_at and item.updated_at > decision.decided_at for item in evidence):
+        return previous  # decided before digests were kept: an edit after the decision counts
+    who = decision.decided_by.display_name if decision.decided_by else "Your reviewer"
+    when = decision.decided_at.strftime("%d %B %Y").lstrip("0")
+    raise RuleBroken(f"Nothing has changed since {who} returned your request for {capability.code} on {when}. "
+                     "Add or change evidence, or reply to the feedback, before sending it again.",
+                     rule="unchanged_resend", field="evidence_ids")
 
 
 def _close(request: SignOffRequest, actor: User, state: RequestState, now: datetime) -> bool:
@@ -167,7 +200,8 @@ def decide(request: SignOffRequest, actor: User, outcome: Outcome, comment: str 
     try:
         with db.session.begin_nested():
             db.session.add(SignOffDecision(request_id=request.id, outcome=outcome, comment=comment,
-                                           decided_by_id=actor.id, decided_at=now))
+                                           decided_by_id=actor.id, decided_at=now,
+                                           evidence_digest=evidence_digest(evidence)))
             if outcome == Outcome.sign:
                 _record_signoff(request, capability, evidence, actor, comment, now)
             db.session.flush()

@@ -14,7 +14,7 @@ from competency.errors import DomainError
 from competency.evidence.queries import evidence_by_ids
 from competency.extensions import db
 from competency.reminders.dispatch import dispatch_outbox
-from competency.signoff import queries, services
+from competency.signoff import conversation, queries, services
 from competency.signoff.capabilities import current_framework_version, find_capability
 from competency.signoff.models import Outcome, SignOff, SignOffRequest
 from competency.signoff.policies import can_view_request, can_view_signoff
@@ -25,6 +25,23 @@ class SignOffRequestIn(BaseModel):
     evidence_ids: list[int] = Field(description="Your evidence linked to that capability; at least one.")
     assessor_id: int = Field(description="A registered preceptor or lead where you currently work.")
     message: str = Field(default="", max_length=5000)
+
+
+class SeveralItemIn(BaseModel):
+    capability_id: str = Field(description="The capability's stable identifier (UUID).")
+    evidence_ids: list[int] | None = Field(default=None, description="Your evidence linked to that capability; "
+                                                                     "omit to cite every item linked to it.")
+
+
+class SeveralRequestsIn(BaseModel):
+    items: list[SeveralItemIn] = Field(min_length=1, max_length=20,
+                                       description="One request is made per item, all or nothing.")
+    assessor_id: int = Field(description="A registered preceptor or lead where you currently work.")
+    message: str = Field(default="", max_length=5000, description="Sent with every request.")
+
+
+class MessageIn(BaseModel):
+    body: str = Field(max_length=5000, description="Plain text; seen by everyone who can see the request.")
 
 
 class DecisionIn(BaseModel):
@@ -43,6 +60,15 @@ class DecisionOut(BaseModel):
     decided_at: str
 
 
+class MessageOut(BaseModel):
+    id: int
+    request_id: int
+    author_id: int
+    is_practitioner: bool
+    body: str
+    created_at: str
+
+
 class SignOffRequestOut(BaseModel):
     id: int
     state: str
@@ -56,6 +82,18 @@ class SignOffRequestOut(BaseModel):
     created_at: str
     decision: DecisionOut | None
     signoff_id: int | None
+    resubmits_id: int | None = Field(description="The returned request this one sends again.")
+    messages: list[MessageOut]
+
+
+class SignOffRequestDetailOut(SignOffRequestOut):
+    earlier: list[SignOffRequestOut] = Field(
+        description="Earlier requests by the same person for the same capability that you may see, oldest first, "
+                    "with their feedback and replies.")
+
+
+class SignOffRequestListOut(BaseModel):
+    items: list[SignOffRequestOut]
 
 
 class RevocationOut(BaseModel):
@@ -91,7 +129,16 @@ class SignOffListOut(BaseModel):
     total: int
 
 
+def message_out(m, practitioner_id: int) -> MessageOut:
+    return MessageOut(id=m.id, request_id=m.request_id, author_id=m.author_id,
+                      is_practitioner=m.author_id == practitioner_id, body=m.body, created_at=m.created_at.isoformat())
+
+
 def request_out(r: SignOffRequest) -> dict:
+    return _request_model(r).model_dump()
+
+
+def _request_model(r: SignOffRequest) -> SignOffRequestOut:
     decision = r.decision
     return SignOffRequestOut(
         id=r.id, state=r.state.value, capability_id=r.capability_uuid, framework_version_id=r.framework_version_id,
@@ -100,8 +147,9 @@ def request_out(r: SignOffRequest) -> dict:
         decision=DecisionOut(outcome="sign" if decision.is_sign else "return", comment=decision.comment,
                              decided_by_id=decision.decided_by_id, decided_at=decision.decided_at.isoformat())
         if decision else None,
-        signoff_id=r.signoff.id if r.signoff else None,
-    ).model_dump()
+        signoff_id=r.signoff.id if r.signoff else None, resubmits_id=r.resubmits_id,
+        messages=[message_out(m, r.practitioner_id) for m in r.messages],
+    )
 
 
 def signoff_out(s: SignOff) -> SignOffOut:
@@ -146,6 +194,60 @@ def create_signoff_request():
     db.session.commit()
     dispatch_outbox()
     return request_out(queries.load_request(created.id)), 201
+
+
+@api_route("/signoff-requests/batch", "POST", summary="Ask for several capabilities at once (one request each)",
+           tag="signoff", body=SeveralRequestsIn, response=SignOffRequestListOut, status=201, errors=(409,))
+def create_several_signoff_requests():
+    data = parse_body(SeveralRequestsIn)
+    user = api_user()
+    version = current_framework_version()
+    asks, linked_for = [], set()
+    for item in data.items:
+        capability = find_capability(item.capability_id, version) or find_capability(item.capability_id)
+        if capability is None:
+            raise DomainError(f"No published capability has the identifier {item.capability_id}.",
+                              rule="unknown_capability", field="capability_id")
+        evidence = None
+        if item.evidence_ids is not None:
+            wanted = set(item.evidence_ids)
+            evidence = evidence_by_ids(sorted(wanted))
+            if len(evidence) != len(wanted):
+                raise DomainError(f"{capability.code}: only your own evidence can be cited; one or more of the "
+                                  "items is not in your record.", rule="evidence_not_owned", field="evidence_ids")
+        else:
+            linked_for.add(capability.uuid)
+        asks.append(conversation.Ask(capability, evidence))
+    assessor = db.session.get(User, data.assessor_id)
+    if assessor is None:
+        raise DomainError("The person chosen is not an active preceptor or lead where you currently work.",
+                          rule="assessor_not_eligible", field="assessor_id")
+    made = conversation.request_several(user, asks, assessor, message=data.message,
+                                        linked_evidence=queries.linked_evidence(user.id, linked_for))
+    db.session.commit()
+    dispatch_outbox()
+    return SignOffRequestListOut(items=[_request_model(queries.load_request(r.id)) for r in made]).model_dump(), 201
+
+
+@api_route("/signoff-requests/<int:request_id>", summary="A request with its conversation, earlier requests included",
+           tag="signoff", response=SignOffRequestDetailOut, errors=(404,))
+def get_signoff_request(request_id: int):
+    r = visible_request(request_id)
+    user = api_user()
+    earlier = [other for other in queries.conversation(r.practitioner_id, r.capability_uuid)
+               if other.created_at <= r.created_at and other.id != r.id and can_view_request(user, other)]
+    return SignOffRequestDetailOut(**_request_model(r).model_dump(),
+                                   earlier=[_request_model(other) for other in earlier]).model_dump()
+
+
+@api_route("/signoff-requests/<int:request_id>/messages", "POST", summary="Write in a request's conversation",
+           tag="signoff", body=MessageIn, response=MessageOut, status=201, errors=(403, 404))
+def post_signoff_message(request_id: int):
+    r = visible_request(request_id)
+    data = parse_body(MessageIn)
+    message = conversation.post_message(r, api_user(), data.body)
+    db.session.commit()
+    return message_out(message, r.practitioner_id).model_dump(), 201
 
 
 @api_route("/signoff-requests/<int:request_id>/decision", "POST", summary="Sign off or return a request",

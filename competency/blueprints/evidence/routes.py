@@ -255,3 +255,39 @@ def delete_file(evidence_id: int, attachment_id: int):
         db.session.commit()
         flash(f"{name} removed.", "info")
     return redirect(url_for("evidence.show_evidence", evidence_id=evidence_id))
+
+
+# Media types a browser shows itself without running anything of ours: images (never SVG, which is
+# refused at upload), PDFs in the browser's own viewer, and plain text.
+PREVIEWABLE = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
+
+
+@bp.get("/<int:evidence_id>/files/<int:attachment_id>/preview")
+@login_required
+def preview_file(evidence_id: int, attachment_id: int):
+    """A file shown inline for reviewers and the owner, with the same visibility check as the download.
+
+    Only content-checked media types are served inline (others are downloaded); the response cannot
+    run script (sandbox CSP, nosniff) and is never cached.
+    """
+    attachment = _attachment(_visible(evidence_id), attachment_id)
+    base_type = attachment.media_type.split(";")[0].strip().lower()
+    if base_type not in PREVIEWABLE:
+        return redirect(url_for("evidence.download_file", evidence_id=evidence_id, attachment_id=attachment_id))
+    try:
+        handle = get_storage().open(attachment.storage_key)
+    except FileNotFoundError:
+        abort(404)
+    media_type = "text/plain; charset=utf-8" if base_type == "text/plain" else base_type
+    response = send_file(handle, mimetype=media_type, as_attachment=False, download_name=attachment.filename,
+                         max_age=0, etag=attachment.sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    if base_type == "application/pdf":
+        # The browser's PDF viewer refuses sandboxed documents; scripts stay off and nothing loads from elsewhere.
+        response.headers["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
+    else:
+        response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+                                                       "frame-ancestors 'none'; sandbox")
+    return response

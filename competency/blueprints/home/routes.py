@@ -1,18 +1,20 @@
-"""Home page, notifications, health check and the design system's static assets."""
+"""Home page ("What needs you"), notifications, health check and the design system's static assets."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 
 from competency.accounts.policies import active_memberships
+from competency.blueprints.home import waiting
 from competency.blueprints.home.forms import NotificationPreferencesForm
 from competency.blueprints.navigation import visible_nav_items
 from competency.db import utcnow
 from competency.errors import DomainError
 from competency.extensions import csrf, db
+from competency.preceptorship.queries import today
 from competency.reminders.models import Notification
 from competency.reminders.notices import KIND_TAGS
 from competency.reminders.preferences import EmailMode, preferences_of, set_preferences
@@ -31,6 +33,8 @@ def index():
         "home/index.html",
         memberships=active_memberships(current_user),
         areas=visible_nav_items(current_user),
+        sections=waiting.sections_for(current_user),
+        checklist=waiting.checklist(current_user, today()),
     )
 
 
@@ -62,6 +66,30 @@ def notification_preferences():
             return redirect(url_for("home.notification_preferences"))
     status = 400 if form.errors else 200
     return render_template("home/notification_preferences.html", form=form), status
+
+
+def _local_path(link: str | None) -> str | None:
+    """Notification links are site paths; anything else (a scheme, another host) is not followed."""
+    if not link or not link.startswith("/") or link.startswith("//") or "\\" in link:
+        return None
+    return link
+
+
+@bp.get("/notifications/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int):
+    """Opening a notification marks it read and goes where it points.
+
+    A GET, because it is a link: it changes only the reader's own read mark, which is
+    idempotent and harmless if triggered from elsewhere.
+    """
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != current_user.id:
+        abort(404)
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    return redirect(_local_path(note.link) or url_for("home.notifications"))
 
 
 @bp.post("/notifications/read")

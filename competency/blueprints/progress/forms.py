@@ -19,3 +19,16 @@ class RequestForm(FlaskForm):
                                          "capability.")
     message = TextAreaField("Note for the reviewer", validators=[Optional(), Length(max=5000)],
                             description="Optional. Anything that helps them read your evidence.")
+
+
+class SeveralRequestsForm(FlaskForm):
+    capability_ids = MultiCheckboxField(
+        "Capabilities to ask for",
+        validators=[DataRequired("Choose at least one capability to ask for")],
+        description="Only capabilities with linked evidence that are not signed off or waiting are listed. Each "
+                    "becomes its own request citing all your evidence linked to it.")
+    assessor_id = RadioField("Who should review them?", coerce=int,
+                             validators=[DataRequired("Choose who should review your requests")],
+                             description="Preceptors and leads where you work now.")
+    message = TextAreaField("Note for the reviewer", validators=[Optional(), Length(max=5000)],
+                            description="Optional. Sent with every request.")

@@ -20,3 +20,11 @@ class RevokeForm(FlaskForm):
                                                                Length(max=5000)],
                            description="The person will see this reason. The original sign-off is kept, marked "
                                        "as revoked.")
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField("Your message", validators=[DataRequired("Write your message before sending it"),
+                                                     Length(max=5000, message="The message must be 5,000 characters "
+                                                                              "or fewer")],
+                         description="Both of you see this conversation, and so do other reviewers of this "
+                                     "request.")
