@@ -117,15 +117,21 @@ def _has_keyed_events(session: Session):
         is not None
 
 
+def _chunks(ids: list[int], size: int = 500):
+    """Bounded IN lists (SQLite limits bound parameters; a demo seed commits thousands of events)."""
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
 def seal_pending(session: Session) -> int:
     """Give this transaction's events their places and keyed hashes; returns how many."""
     if not session.info.get(PENDING):
         return 0
     session.flush()  # every other change first: from here on only chain locks are waited for
     ids = session.info.pop(PENDING, [])
-    pending = session.execute(
+    pending = [row for chunk in _chunks(ids) for row in session.execute(
         sa.select(AuditEvent.id, AuditEvent.chain)
-        .where(AuditEvent.id.in_(ids), AuditEvent.seq.is_(None))).all()  # rolled-back savepoints drop out
+        .where(AuditEvent.id.in_(chunk), AuditEvent.seq.is_(None)))]  # rolled-back savepoints drop out
     if not pending:
         return 0
     key_id, secret = keys.current_key(database_has_keyed_events=_has_keyed_events(session))
@@ -142,9 +148,9 @@ def seal_pending(session: Session) -> int:
             .where(AuditEvent.chain == chain, AuditEvent.seq.is_not(None))
             .order_by(AuditEvent.seq.desc()).limit(1)).first()
         seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
-        events = session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.id.in_(by_chain[chain])).order_by(AuditEvent.id)
-            .execution_options(populate_existing=True))  # hash what is stored, byte for byte
+        events = [event for chunk in _chunks(sorted(by_chain[chain])) for event in session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.id.in_(chunk)).order_by(AuditEvent.id)
+            .execution_options(populate_existing=True))]  # hash what is stored, byte for byte
         for event in events:
             seq += 1
             event.seq, event.prev_hash, event.key_id = seq, prev, key_id

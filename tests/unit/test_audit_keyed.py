@@ -346,3 +346,14 @@ class TestPlacement:
         placed = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "test.from_hook"))
         assert placed.seq == 1 and placed.hash is not None
         assert verify_chains() == []
+
+    def test_a_transaction_with_a_thousand_events_places_them_in_recording_order(self, db):
+        organisation = OrganisationFactory()
+        for n in range(1100):
+            record_event("test.bulk", actor=None, organisation=organisation if n % 2 else None, data={"n": n})
+        db.session.commit()
+
+        ours = chain_events(db, organisation)
+        assert [e.seq for e in ours] == list(range(1, 551))
+        assert [e.data["n"] for e in ours] == list(range(1, 1100, 2))
+        assert verify_chains() == []
