@@ -146,7 +146,8 @@ def write_anchor(*, force: bool = False, path: Path | None = None) -> Anchor | N
         os.fsync(handle.fileno())
         fcntl.flock(handle, fcntl.LOCK_UN)
     log.info("audit anchor %s", line)
-    number = sum(1 for _ in path.open())
+    with path.open() as handle:
+        number = sum(1 for _ in handle)
     return Anchor(number, body["anchored_at"], key_id, heads)
 
 

@@ -140,7 +140,7 @@ def seal_pending(session: Session) -> int:
         by_chain.setdefault(chain, []).append(event_id)
     if session.get_bind().dialect.name == "postgresql":
         for namespace, key in sorted({lock_key(chain) for chain in by_chain}):
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(CAST(:namespace AS integer), CAST(:key AS integer))"),
                             {"namespace": namespace, "key": key})
     for chain in sorted(by_chain, key=lambda name: (lock_key(name), name)):
         head = session.execute(
