@@ -75,6 +75,11 @@ class BaseConfig:
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
     SIGNING_KEY_DIR = Path(_env("SIGNING_KEY_DIR", str(INSTANCE_DIR / "keys")))
+    # The audit chain's HMAC keys and its anchor file, outside the database (competency/audit).
+    # Unset: ``audit-keys/`` and ``audit-anchors.jsonl`` in the app's instance folder.
+    AUDIT_KEY_DIR = _env("AUDIT_KEY_DIR")
+    AUDIT_ANCHOR_FILE = _env("AUDIT_ANCHOR_FILE")
+    AUDIT_ANCHOR_INTERVAL_SECONDS = float(_env("AUDIT_ANCHOR_INTERVAL_SECONDS", "3600"))
 
     # Celery. Default: kombu's SQLAlchemy transport on a SQLite file, so no Redis is needed.
     REDIS_URL = _env("REDIS_URL")

@@ -60,3 +60,15 @@ def issue_passport_credentials(limit: int = 500) -> int:
     issued = issuing.issue_pending(limit=limit)
     db.session.commit()
     return issued
+
+
+@shared_task(name="worker.tasks.anchor_audit_chains")
+def anchor_audit_chains() -> int:
+    """Seal chains still hashed without the audit key, then anchor every chain's head (idempotent)."""
+    from competency.audit import anchors
+
+    anchors.seal_legacy_chains()
+    db.session.commit()
+    written = anchors.write_anchor()
+    db.session.rollback()
+    return len(written.heads) if written else 0

@@ -1,1 +1,1 @@
-"""Append-only, hash-chained audit log."""
+"""Append-only audit log: HMAC-chained per organisation, placed at commit, anchored outside the database."""

@@ -65,6 +65,7 @@ class TestChain:
     def test_two_writers_cannot_take_the_same_place_in_a_chain(self, db):
         organisation = OrganisationFactory()
         first = record_event("test.first", actor=None, organisation=organisation)
+        db.session.commit()
         db.session.add(AuditEvent(chain=first.chain, seq=first.seq, organisation_id=organisation.id,
                                   action="test.forked", data={}, created_at=first.created_at,
                                   prev_hash=first.prev_hash, hash=first.hash))
