@@ -16,8 +16,9 @@ FORMATS = {
 
 
 def case_package(version: FrameworkVersion, *, base_url: str) -> dict:
+    kept = [(association.position, association.data) for association in getattr(version, "kept_associations", [])]
     return export_package(queries.version_spec(version), queries.version_state(version), base_url=base_url,
-                          externals=queries.external_specs())
+                          externals=queries.external_specs(), kept=kept, external_ids=queries.external_item_ids())
 
 
 def render(version: FrameworkVersion, fmt: str, *, base_url: str) -> str:

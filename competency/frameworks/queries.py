@@ -127,6 +127,13 @@ def external_items_by_key() -> dict[str, ExternalItem]:
     return {f"{item.framework.slug}:{item.code}": item for item in items}
 
 
+def external_item_ids() -> dict[tuple[str, str], str]:
+    """(external framework slug, item code) -> the item's CASE identifier."""
+    rows = db.session.execute(sa.select(ExternalFramework.slug, ExternalItem.code, ExternalItem.uuid)
+                              .join(ExternalItem, ExternalItem.external_framework_id == ExternalFramework.id))
+    return {(slug, code): uuid for slug, code, uuid in rows}
+
+
 def external_specs() -> dict[str, ExternalFrameworkSpec]:
     frameworks = db.session.scalars(sa.select(ExternalFramework).options(selectinload(ExternalFramework.items)))
     return {

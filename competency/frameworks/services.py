@@ -205,6 +205,16 @@ def import_case_package(package: ImportedPackage, *, by: User | None, source_nam
     export of the imported version is identical to the package that was read.
     """
     version, diff = import_framework(package.spec, by=by, source_name=source_name, changed_at=package.state.changed_at)
+    if version is not None and package.kept:
+        from competency.frameworks.case_models import KeptAssociation
+
+        seen: set[str] = set()
+        for position, association in package.kept:
+            key = str(association.get("identifier") or f"position-{position}").lower()[:255]
+            if key not in seen:
+                seen.add(key)
+                version.kept_associations.append(KeptAssociation(key=key, position=position, data=association))
+        db.session.flush()
     if version is not None and keep_status and package.state.status != "draft":
         _apply_state(version, package.state, by=by)
     return version, diff
