@@ -26,7 +26,7 @@ def render(version: FrameworkVersion, fmt: str, *, base_url: str) -> str:
         return dumps(case_package(version, base_url=base_url))
     spec = queries.version_spec(version)
     if fmt == "moodle-csv":
-        return framework_to_moodle_csv(spec)
+        return framework_to_moodle_csv(spec, queries.external_specs())
     if fmt == "yaml":
         return framework_to_yaml(spec)
     raise ValueError(f"unknown export format {fmt!r}")
