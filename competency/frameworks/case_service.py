@@ -82,7 +82,8 @@ def _backed_by_reference(external: ExternalFramework) -> bool:
 
 def external_package(external: ExternalFramework) -> dict[str, Any]:
     base, doc_id = _case_base(), external_document_uuid(external.slug)
-    when = iso_datetime((external.updated_at or utcnow()).replace(tzinfo=external.updated_at.tzinfo or timezone.utc))
+    stamp = external.updated_at or utcnow()
+    when = iso_datetime(stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=timezone.utc))
     doc_link = {"title": external.title, "identifier": doc_id, "uri": f"{base}/CFDocuments/{doc_id}"}
     document: dict[str, Any] = {"identifier": doc_id, "uri": doc_link["uri"], "creator": external.publisher or external.title,
                                 "title": external.title, "lastChangeDateTime": when}
