@@ -6,6 +6,7 @@ from competency.accounts import models as accounts_models  # noqa: F401
 from competency.audit import models as audit_models  # noqa: F401
 from competency.reminders import models as reminders_models  # noqa: F401
 from competency.frameworks import models as frameworks_models  # noqa: F401
+from competency.frameworks import case_models as frameworks_case_models  # noqa: F401
 from competency.progression import models as progression_models  # noqa: F401
 from competency.evidence import models as evidence_models  # noqa: F401
 from competency.signoff import models as signoff_models  # noqa: F401

@@ -17,6 +17,14 @@ Shape of the package this platform writes (and reads):
   revision ``replacedBy`` the capability that supersedes it.
 * ``CFDefinitions``: the three item types, and professions as ``CFConcepts``.
 
+The package validates against the CASE 1.1 package schema: items and associations
+carry no ``CFDocumentURI`` and the document no ``CFPackageURI`` inside a package
+(the single-object endpoints add them, as the binding's CFItem/CFAssociation/
+CFDocument shapes require). Links to external items point at this installation's
+``CFItems`` endpoint with ``targetType: CASE``, so every ``uri`` in the package
+resolves here. Associations an import could not model (for example to an item this
+installation does not know) are kept and written back in their original place.
+
 Every identifier is a lowercase UUID derived as in :mod:`identifiers`, and every
 timestamp is ISO 8601 UTC with a ``Z``. The same version always exports to the same
 bytes, so export -> import -> export gives an identical package.
@@ -64,6 +72,8 @@ class ImportedPackage:
     spec: FrameworkSpec
     state: VersionState
     notes: list[str] = field(default_factory=list)
+    # (position in the source list, association) for associations the model cannot hold.
+    kept: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 def iso_datetime(value: datetime) -> str:
@@ -87,12 +97,14 @@ def concept_uuid(slug: str, code: str) -> str:
     return ids._uuid(f"{slug}/profession/{code}")
 
 
-def external_uri(slug: str, code: str) -> str:
-    return f"urn:competency:external:{slug}:{code}"
+def external_document_uuid(slug: str) -> str:
+    """The CFDocument identifier under which an external framework's items are served."""
+    return ids._uuid(f"external-framework:{slug}")
 
 
 class _Writer:
-    def __init__(self, spec: FrameworkSpec, state: VersionState, base_url: str, externals: dict[str, ExternalFrameworkSpec]) -> None:
+    def __init__(self, spec: FrameworkSpec, state: VersionState, base_url: str, externals: dict[str, ExternalFrameworkSpec],
+                 kept: list[tuple[int, dict[str, Any]]] | None = None, external_ids: dict[tuple[str, str], str] | None = None) -> None:
         self.spec = spec
         self.state = state
         self.base = base_url.rstrip("/") + CASE_PATH
@@ -102,6 +114,8 @@ class _Writer:
         self.doc_id = spec.version_id
         self.doc_link = self.link("CFDocuments", self.doc_id, spec.title)
         self.associations: list[dict[str, Any]] = []
+        self.kept = kept or []
+        self.external_ids = external_ids or {}
 
     def link(self, collection: str, identifier: str, title: str) -> dict[str, str]:
         return {"title": title, "identifier": identifier, "uri": f"{self.base}/{collection}/{identifier}"}
@@ -110,7 +124,9 @@ class _Writer:
         framework = self.externals.get(slug)
         item = framework.item(code) if framework else None
         title = f"{framework.title}: {item.name}" if framework and item else f"{slug} {code}"
-        return {"title": title, "identifier": ids.external_item_uuid(slug, code), "uri": external_uri(slug, code)}
+        identifier = self.external_ids.get((slug, code)) or ids.external_item_uuid(slug, code)
+        # Served by this installation's CASE endpoint, so the crosswalk resolves.
+        return {"title": title, "identifier": identifier, "uri": f"{self.base}/CFItems/{identifier}", "targetType": "CASE"}
 
     def associate(self, kind: str, origin: dict[str, str], destination: dict[str, str], sequence: int | None = None) -> None:
         identifier = ids.association_uuid(self.doc_id, kind, origin["identifier"], destination["identifier"])
@@ -124,7 +140,6 @@ class _Writer:
         entry.update({
             "originNodeURI": origin,
             "destinationNodeURI": destination,
-            "CFDocumentURI": self.doc_link,
             "lastChangeDateTime": self.when,
         })
         self.associations.append(entry)
@@ -146,7 +161,7 @@ class _Writer:
             entry["notes"] = notes
         if keywords:
             entry["conceptKeywords"] = keywords
-        entry.update({"language": self.spec.language, "lastChangeDateTime": self.when, "CFDocumentURI": self.doc_link})
+        entry.update({"language": self.spec.language, "lastChangeDateTime": self.when})
         return entry
 
     def document(self) -> dict[str, Any]:
@@ -170,7 +185,6 @@ class _Writer:
             doc["statusEndDate"] = state.retired_on.isoformat()
         doc["frameworkType"] = "Capability framework"
         doc["caseVersion"] = "1.1"
-        doc["CFPackageURI"] = self.link("CFPackages", self.doc_id, spec.title)
         return doc
 
     def package(self) -> dict[str, Any]:
@@ -224,6 +238,8 @@ class _Writer:
                  "title": name, "keywords": f"profession:{code}", "hierarchyCode": code, "lastChangeDateTime": self.when}
                 for code, name in spec.professions
             ]
+        for position, association in sorted(self.kept, key=lambda kept: kept[0]):
+            self.associations.insert(min(position, len(self.associations)), association)
         return {
             "CFDocument": self.document(),
             "CFItems": items,
@@ -233,14 +249,29 @@ class _Writer:
 
 
 def export_package(spec: FrameworkSpec, state: VersionState, *, base_url: str,
-                   externals: dict[str, ExternalFrameworkSpec] | None = None) -> dict[str, Any]:
-    """The ``CFPackage`` for one framework version."""
-    return _Writer(spec, state, base_url, externals or {}).package()
+                   externals: dict[str, ExternalFrameworkSpec] | None = None,
+                   kept: list[tuple[int, dict[str, Any]]] | None = None,
+                   external_ids: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
+    """The ``CFPackage`` for one framework version.
+
+    ``kept`` are (source position, association) pairs an import could not model,
+    put back where they were; ``external_ids`` are the identifiers of external items
+    that came from a CASE package (reference frameworks keep their own).
+    """
+    return _Writer(spec, state, base_url, externals or {}, kept, external_ids).package()
 
 
 def document_summary(spec: FrameworkSpec, state: VersionState, *, base_url: str) -> dict[str, Any]:
-    """The ``CFDocument`` alone, as listed by ``GET /CFDocuments``."""
-    return _Writer(spec, state, base_url, {}).document()
+    """The ``CFDocument`` alone, as served by ``GET /CFDocuments``: outside a package it names its package."""
+    writer = _Writer(spec, state, base_url, {})
+    return {**writer.document(), "CFPackageURI": writer.link("CFPackages", writer.doc_id, spec.title)}
+
+
+def standalone(entry: dict[str, Any], document: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """An item or association outside its package names its document (``CFDocumentURI``), as the binding requires."""
+    link = {"title": document["title"], "identifier": document["identifier"],
+            "uri": f"{base_url.rstrip('/')}{CASE_PATH}/CFDocuments/{document['identifier']}"}
+    return {**entry, "CFDocumentURI": link}
 
 
 def dumps(package: dict[str, Any]) -> str:

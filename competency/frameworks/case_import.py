@@ -26,6 +26,7 @@ from competency.frameworks.case import (
     parse_iso_datetime,
 )
 from competency.frameworks.loading import load_text
+from competency.frameworks.schema import VERSION_RE
 from competency.frameworks.specs import SECTORS, CapabilitySpec, ExternalFrameworkSpec, FrameworkSpec, LevelSpec, PillarSpec
 from competency.frameworks.yaml_export import framework_to_yaml
 
@@ -61,11 +62,15 @@ def _revision(slug: str, code: str, identifier: str) -> int | None:
     return None
 
 
-def _external_index(externals: dict[str, ExternalFrameworkSpec]) -> dict[str, tuple[str, str]]:
-    return {ids.external_item_uuid(ext.slug, item.code): (ext.slug, item.code) for ext in externals.values() for item in ext.items}
+def _external_index(externals: dict[str, ExternalFrameworkSpec],
+                    external_ids: dict[tuple[str, str], str] | None) -> dict[str, tuple[str, str]]:
+    index = {ids.external_item_uuid(ext.slug, item.code): (ext.slug, item.code) for ext in externals.values() for item in ext.items}
+    index.update({identifier: pair for pair, identifier in (external_ids or {}).items()})
+    return index
 
 
-def read_package(data: dict[str, Any], source: str, externals: dict[str, ExternalFrameworkSpec]) -> ImportedPackage:
+def read_package(data: dict[str, Any], source: str, externals: dict[str, ExternalFrameworkSpec],
+                 external_ids: dict[tuple[str, str], str] | None = None) -> ImportedPackage:
     """Turn a parsed package into a validated spec; raise :class:`CaseFormatError` listing every problem."""
     problems: list[str] = []
     notes: list[str] = []
@@ -74,11 +79,17 @@ def read_package(data: dict[str, Any], source: str, externals: dict[str, Externa
     associations = data.get("CFAssociations")
     if not isinstance(doc, dict) or not isinstance(items, list) or not isinstance(associations, list):
         raise CaseFormatError([f"{source}: a CASE package needs CFDocument, CFItems and CFAssociations"])
-    for key in ("identifier", "title", "version", "lastChangeDateTime"):
+    for key in ("identifier", "title", "lastChangeDateTime"):
         if not isinstance(doc.get(key), str) or not doc[key].strip():
             problems.append(f"{source}: CFDocument.{key} is missing")
     if problems:
         raise CaseFormatError(problems)
+    # CASE makes version optional; a framework here needs one.
+    version = str(doc.get("version") or "").strip()
+    if not VERSION_RE.match(version):
+        notes.append(f"CFDocument.version '{version}' is not major.minor.patch; 1.0.0 is used" if version
+                     else "CFDocument has no version; 1.0.0 is used")
+        version = "1.0.0"
 
     source_url = str(doc.get("officialSourceURL") or "")
     tail = source_url.rstrip("/").rsplit("/", 1)[-1]
@@ -124,7 +135,9 @@ def read_package(data: dict[str, Any], source: str, externals: dict[str, Externa
     level_of: dict[str, str] = {}
     mappings: dict[str, list[tuple[str, str]]] = {}
     career: dict[str, int] = {}
-    external_index = _external_index(externals)
+    replaces: dict[str, str] = {}
+    kept: list[tuple[int, dict[str, Any]]] = []
+    external_index = _external_index(externals, external_ids)
     for index, assoc in enumerate(associations):
         if not isinstance(assoc, dict):
             problems.append(f"{source}: CFAssociations[{index}] is not an object")
@@ -136,23 +149,36 @@ def read_package(data: dict[str, Any], source: str, externals: dict[str, Externa
             parent[origin] = destination
         elif kind == "hasSkillLevel" and origin in by_id:
             level_of[origin] = destination
-        elif kind in ("isRelatedTo", "exactMatchOf") and origin in by_id:
-            target = external_index.get(destination)
-            if target is None:
-                notes.append(f"CFAssociations[{index}]: {kind} to an item this platform does not know ({destination}) was skipped")
-            elif target[0] == CAREER_FRAMEWORK and by_id[origin]["CFItemType"] == TYPE_LEVEL:
+        elif kind == "replacedBy" and destination in by_id and origin not in by_id:
+            replaces[destination] = origin
+        elif kind in ("isRelatedTo", "exactMatchOf") and origin in by_id and destination in external_index:
+            target = external_index[destination]
+            if target[0] == CAREER_FRAMEWORK and by_id[origin]["CFItemType"] == TYPE_LEVEL:
                 career[origin] = int(target[1])
             else:
                 mappings.setdefault(origin, []).append(target)
+        else:
+            # Not something pillars, levels and capabilities can hold (an item this installation
+            # does not know, or another kind of association): kept as it is, in its place.
+            kept.append((index, assoc))
+    if kept:
+        notes.append(f"{len(kept)} association(s) to items this installation does not know (or of kinds it does not model) "
+                     "are kept as they are and exported again")
 
     def ordered(item_type: str) -> list[dict[str, Any]]:
         chosen = [item for item in by_id.values() if item["CFItemType"] == item_type]
         return sorted(chosen, key=lambda item: (_int(item.get("listEnumeration"), 10**6), item["humanCodingScheme"]))
 
+    def kept_id(identifier: str, derived: str) -> str | None:
+        return identifier if identifier != derived else None
+
     pillars = [PillarSpec(code=item["humanCodingScheme"], name=item["fullStatement"], description=item.get("notes") or "",
-                          abbreviation=item.get("abbreviatedStatement")) for item in ordered(TYPE_PILLAR)]
+                          abbreviation=item.get("abbreviatedStatement"),
+                          identifier=kept_id(item["identifier"], ids.pillar_uuid(slug, item["humanCodingScheme"])))
+               for item in ordered(TYPE_PILLAR)]
     levels = [LevelSpec(code=item["humanCodingScheme"], name=item["fullStatement"], description=item.get("notes") or "",
-                        abbreviation=item.get("abbreviatedStatement"), career_framework_level=career.get(item["identifier"]))
+                        abbreviation=item.get("abbreviatedStatement"), career_framework_level=career.get(item["identifier"]),
+                        identifier=kept_id(item["identifier"], ids.level_uuid(slug, item["humanCodingScheme"])))
               for item in ordered(TYPE_LEVEL)]
     code_of = {identifier: item["humanCodingScheme"] for identifier, item in by_id.items()}
     capabilities = []
@@ -166,15 +192,17 @@ def read_package(data: dict[str, Any], source: str, externals: dict[str, Externa
             problems.append(f"{source}: capability {code} has no hasSkillLevel association to a level")
             continue
         revision = _revision(slug, code, identifier)
+        explicit = None
         if revision is None:
-            notes.append(f"capability {code}: identifier {identifier} is not derived from '{slug}' and its code; a derived identifier is used")
-            revision = 1
+            # Another tool's identifier: kept as the stable identifier (never replaced by a derived one).
+            explicit, revision = identifier, 1
         keywords = item.get("conceptKeywords") or []
         sectors = tuple(k.split(":", 1)[1] for k in keywords if isinstance(k, str) and k.startswith("sector:") and k.split(":", 1)[1] in SECTORS)
         professions = tuple(k.split(":", 1)[1] for k in keywords if isinstance(k, str) and k.startswith("profession:"))
         capabilities.append(CapabilitySpec(code=code, pillar=code_of[pillar_id], level=code_of[level_id], statement=item["fullStatement"],
                                            guidance=item.get("notes") or "", revision=revision, sectors=sectors,
-                                           professions=professions, mappings=tuple(mappings.get(identifier, []))))
+                                           professions=professions, mappings=tuple(mappings.get(identifier, [])),
+                                           identifier=explicit, supersedes=replaces.get(identifier) if explicit else None))
     for identifier, item in by_id.items():
         if item["CFItemType"] in (TYPE_PILLAR, TYPE_LEVEL) and parent.get(identifier) != doc["identifier"]:
             problems.append(f"{source}: {item['CFItemType'].lower()} {item['humanCodingScheme']} is not isChildOf the CFDocument")
@@ -182,20 +210,27 @@ def read_package(data: dict[str, Any], source: str, externals: dict[str, Externa
     concepts = (data.get("CFDefinitions") or {}).get("CFConcepts") or []
     professions = tuple((c["hierarchyCode"], c.get("title") or c["hierarchyCode"]) for c in concepts
                         if isinstance(c, dict) and str(c.get("keywords", "")).startswith("profession:") and c.get("hierarchyCode"))
-    spec = FrameworkSpec(slug=slug, version=doc["version"], title=doc["title"], description=doc.get("description") or "",
+    spec = FrameworkSpec(slug=slug, version=version, title=doc["title"], description=doc.get("description") or "",
                          publisher=doc.get("publisher") or "", language=doc.get("language") or "en-GB",
                          professions=professions, pillars=tuple(pillars), levels=tuple(levels), capabilities=tuple(capabilities),
-                         source=source)
-    if spec.version_id != doc["identifier"]:
-        notes.append(f"CFDocument identifier {doc['identifier']} is not derived from '{slug}' version {spec.version}; {spec.version_id} is used")
+                         identifier=kept_id(doc["identifier"], ids.version_uuid(slug, version)), source=source)
     if problems:
         raise CaseFormatError(problems)
     # Same rules as a YAML file: write the spec as YAML and validate that.
     checked = load_text(framework_to_yaml(spec), f"{source} (CFPackage)")
     if not checked.ok:
         raise CaseFormatError([f"{source}: {issue.message}" for issue in checked.issues])
-    return ImportedPackage(spec=spec, state=state, notes=notes)
+    return ImportedPackage(spec=spec, state=state, notes=notes, kept=kept)
 
 
-def read_case_text(text: str, source: str, externals: dict[str, ExternalFrameworkSpec]) -> ImportedPackage:
-    return read_package(loads(text, source), source, externals)
+def is_platform_shape(data: dict[str, Any]) -> bool:
+    """A package in this platform's own three-tier shape (pillars, levels, capabilities)."""
+    items = data.get("CFItems")
+    return (isinstance(items, list) and bool(items)
+            and all(isinstance(item, dict) and item.get("CFItemType") in (TYPE_PILLAR, TYPE_LEVEL, TYPE_CAPABILITY) for item in items)
+            and any(item.get("CFItemType") == TYPE_CAPABILITY for item in items))
+
+
+def read_case_text(text: str, source: str, externals: dict[str, ExternalFrameworkSpec],
+                   external_ids: dict[tuple[str, str], str] | None = None) -> ImportedPackage:
+    return read_package(loads(text, source), source, externals, external_ids)

@@ -1,6 +1,7 @@
 """``flask frameworks ...``: validate, import, publish, retire and export framework data."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from competency.extensions import db
 from competency.frameworks import exports, queries, services
 from competency.frameworks.case import CaseFormatError
 from competency.frameworks.case_import import read_case_text
+from competency.frameworks.errors import FrameworkFileInvalid
 from competency.frameworks.loading import load_path
 from competency.frameworks.models import FrameworkVersion
 
@@ -98,13 +100,46 @@ def import_(path: Path):
 @frameworks_cli.command("import-case")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--draft", is_flag=True, help="Import as a draft even if the package says it is adopted.")
-def import_case(file: Path, draft: bool):
-    """Import a CASE 1.1 CFPackage (JSON); an Adopted package is recorded as published."""
+@click.option("--as-reference", is_flag=True,
+              help="Keep the package as a reference framework (exactly as it came) that capabilities can be aligned to.")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A JSON mapping (roles per item type, where levels come from, slug, version) that turns the "
+                   "package into a draft of pillars, levels and capabilities.")
+def import_case(file: Path, draft: bool, as_reference: bool, mapping_file: Path | None):
+    """Import a CASE 1.1 CFPackage (JSON).
+
+    A package in this platform's own shape becomes a framework version (an Adopted one
+    is recorded as published). Any other package is kept as a reference framework and
+    the proposed mapping is printed; run again with --mapping to create a draft.
+    """
+    from competency.frameworks import case_mapping, case_reference
+    from competency.frameworks.case_import import is_platform_shape, loads
+
     try:
-        package = read_case_text(file.read_text(encoding="utf-8"), str(file), queries.external_specs())
-        with click.progressbar(length=1, label="Importing package", file=sys.stderr) as bar:
-            version, _ = services.import_case_package(package, by=None, source_name=str(file), keep_status=not draft)
-            bar.update(1)
+        data = loads(file.read_text(encoding="utf-8"), str(file))
+        if not as_reference and mapping_file is None and is_platform_shape(data):
+            package = read_case_text(file.read_text(encoding="utf-8"), str(file), queries.external_specs(),
+                                     queries.external_item_ids())
+            with click.progressbar(length=1, label="Importing package", file=sys.stderr) as bar:
+                version, _ = services.import_case_package(package, by=None, source_name=str(file), keep_status=not draft)
+                bar.update(1)
+            db.session.commit()
+            for note in package.notes:
+                click.echo(f"note: {note}", err=True)
+            if version is None:
+                click.echo(f"{package.spec.slug} {package.spec.version} is already recorded with the same content: unchanged.")
+            else:
+                click.echo(f"Imported {package.spec.slug} {version.version} ({version.status.value}, {len(version.capabilities)} capabilities).")
+            return
+        document, notes = case_reference.store_package(data, source=str(file), by=None)
+        proposal = case_mapping.propose(document)
+        version = None
+        if mapping_file is not None:
+            try:
+                mapping_data = json.loads(mapping_file.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise FrameworkFileInvalid([f"{mapping_file}:{exc.lineno}: not valid JSON ({exc.msg})"]) from None
+            version = case_mapping.create_draft(document, case_mapping.Mapping.from_json(mapping_data, proposal), by=None)
         db.session.commit()
     except CaseFormatError as exc:
         db.session.rollback()
@@ -112,12 +147,55 @@ def import_case(file: Path, draft: bool):
     except DomainError as exc:
         db.session.rollback()
         _fail(getattr(exc, "problems", []), exc.message)
-    for note in package.notes:
+    for note in notes:
         click.echo(f"note: {note}", err=True)
-    if version is None:
-        click.echo(f"{package.spec.slug} {package.spec.version} is already recorded with the same content: unchanged.")
+    click.echo(f"Kept {document.title} as a reference framework ({len(document.of('CFItems'))} items, "
+               f"{len(document.of('CFAssociations'))} associations); capabilities can be aligned to its items.")
+    if version is not None:
+        click.echo(f"Created the draft {version.framework.slug} {version.version} ({len(version.capabilities)} capabilities). "
+                   f"Publish it with: flask frameworks publish {version.framework.slug} {version.version}")
     else:
-        click.echo(f"Imported {package.spec.slug} {version.version} ({version.status.value}, {len(version.capabilities)} capabilities).")
+        click.echo("To make it a framework of pillars, levels and capabilities, save this mapping, change it as needed "
+                   "and run again with --mapping FILE:")
+        click.echo(json.dumps(proposal.as_json(), indent=2))
+
+
+@frameworks_cli.command("export-case")
+@click.argument("identifier")
+@click.option("--source-uris", is_flag=True, help="Keep every uri as the source wrote it (default: this installation's).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of standard output.")
+def export_case(identifier: str, source_uris: bool, output: Path | None):
+    """Export a reference framework (by CFDocument identifier) as a CASE package."""
+    from competency.frameworks import case_reference
+    from competency.frameworks.case import dumps
+
+    document = case_reference.document_by_identifier(identifier)
+    if document is None:
+        raise click.ClickException(f"No reference framework has the identifier {identifier}.")
+    text = dumps(case_reference.export_reference(document, base_url=current_app.config["BASE_URL"],
+                                                 uris="source" if source_uris else "local"))
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@frameworks_cli.command("import-moodle")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_moodle(file: Path):
+    """Import a competency framework CSV exported by Moodle's "Export competency framework" tool, as a draft."""
+    from competency.frameworks.moodle_import import import_moodle_csv
+
+    try:
+        version, notes = import_moodle_csv(file.read_bytes(), source=str(file), by=None)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(getattr(exc, "problems", []), exc.message)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"Imported {version.framework.slug} {version.version} as a draft ({len(version.capabilities)} capabilities).")
 
 
 def _change_status(slug: str, number: str, change, done: str) -> None:

@@ -16,8 +16,9 @@ FORMATS = {
 
 
 def case_package(version: FrameworkVersion, *, base_url: str) -> dict:
+    kept = [(association.position, association.data) for association in getattr(version, "kept_associations", [])]
     return export_package(queries.version_spec(version), queries.version_state(version), base_url=base_url,
-                          externals=queries.external_specs())
+                          externals=queries.external_specs(), kept=kept, external_ids=queries.external_item_ids())
 
 
 def render(version: FrameworkVersion, fmt: str, *, base_url: str) -> str:
@@ -25,7 +26,7 @@ def render(version: FrameworkVersion, fmt: str, *, base_url: str) -> str:
         return dumps(case_package(version, base_url=base_url))
     spec = queries.version_spec(version)
     if fmt == "moodle-csv":
-        return framework_to_moodle_csv(spec)
+        return framework_to_moodle_csv(spec, queries.external_specs())
     if fmt == "yaml":
         return framework_to_yaml(spec)
     raise ValueError(f"unknown export format {fmt!r}")

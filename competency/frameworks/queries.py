@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from competency.extensions import db
+from competency.frameworks import identifiers as ids
 from competency.frameworks.case import VersionState
 from competency.frameworks.models import (
     Capability,
@@ -81,22 +82,34 @@ def _loaded_version(version_id: int) -> FrameworkVersion:
     )
 
 
+def _kept(identifier: str, derived: str) -> str | None:
+    """A stored identifier that was not derived, i.e. one kept from another CASE tool."""
+    return identifier if identifier != derived else None
+
+
 def version_spec(version: FrameworkVersion) -> FrameworkSpec:
     version = _loaded_version(version.id)
     pillars = {p.id: p for p in version.pillars}
     levels = {lv.id: lv for lv in version.levels}
+    slug = version.framework.slug
+
+    def capability(c: Capability) -> CapabilitySpec:
+        kept = _kept(c.uuid, ids.capability_uuid(slug, c.code, c.revision))
+        return CapabilitySpec(code=c.code, pillar=pillars[c.pillar_id].code, level=levels[c.level_id].code, statement=c.statement,
+                              guidance=c.guidance, revision=c.revision, sectors=tuple(c.sectors), professions=tuple(c.professions),
+                              mappings=tuple((m.external_item.framework.slug, m.external_item.code) for m in c.mappings),
+                              identifier=kept, supersedes=c.supersedes_uuid if kept else None)
+
     return FrameworkSpec(
-        slug=version.framework.slug, version=version.version, title=version.title, description=version.description,
+        slug=slug, version=version.version, title=version.title, description=version.description,
         publisher=version.publisher, language=version.language,
         professions=tuple((code, name) for code, name in version.professions),
-        pillars=tuple(PillarSpec(p.code, p.name, p.description, p.abbreviation) for p in version.pillars),
-        levels=tuple(LevelSpec(lv.code, lv.name, lv.description, lv.abbreviation, lv.career_framework_level) for lv in version.levels),
-        capabilities=tuple(
-            CapabilitySpec(code=c.code, pillar=pillars[c.pillar_id].code, level=levels[c.level_id].code, statement=c.statement,
-                           guidance=c.guidance, revision=c.revision, sectors=tuple(c.sectors), professions=tuple(c.professions),
-                           mappings=tuple((m.external_item.framework.slug, m.external_item.code) for m in c.mappings))
-            for c in version.capabilities
-        ),
+        pillars=tuple(PillarSpec(p.code, p.name, p.description, p.abbreviation, _kept(p.uuid, ids.pillar_uuid(slug, p.code)))
+                      for p in version.pillars),
+        levels=tuple(LevelSpec(lv.code, lv.name, lv.description, lv.abbreviation, lv.career_framework_level,
+                               _kept(lv.uuid, ids.level_uuid(slug, lv.code))) for lv in version.levels),
+        capabilities=tuple(capability(c) for c in version.capabilities),
+        identifier=_kept(version.uuid, ids.version_uuid(slug, version.version)),
         source=version.source_name,
     )
 
@@ -112,6 +125,13 @@ def version_state(version: FrameworkVersion) -> VersionState:
 def external_items_by_key() -> dict[str, ExternalItem]:
     items = db.session.scalars(sa.select(ExternalItem).options(selectinload(ExternalItem.framework)))
     return {f"{item.framework.slug}:{item.code}": item for item in items}
+
+
+def external_item_ids() -> dict[tuple[str, str], str]:
+    """(external framework slug, item code) -> the item's CASE identifier."""
+    rows = db.session.execute(sa.select(ExternalFramework.slug, ExternalItem.code, ExternalItem.uuid)
+                              .join(ExternalItem, ExternalItem.external_framework_id == ExternalFramework.id))
+    return {(slug, code): uuid for slug, code, uuid in rows}
 
 
 def external_specs() -> dict[str, ExternalFrameworkSpec]:

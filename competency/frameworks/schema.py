@@ -27,6 +27,8 @@ VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 NAME_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 CAPABILITY_CODE_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 ITEM_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Identifiers kept from another CASE tool: any UUID, lowercased on import.
+IDENTIFIER_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SCHEME_TYPES = ("pay_band", "grade", "role_title")
 # Levels' ``career_framework_level`` refers to an item of this external framework.
 CAREER_FRAMEWORK_SLUG = "nhs-career-framework"
@@ -56,6 +58,15 @@ def _sectors(reader: DocumentReader, key: str = "sectors") -> tuple[str, ...]:
     return tuple(values)
 
 
+def _identifier(reader: DocumentReader, key: str = "identifier") -> str | None:
+    """An optional identifier kept from another CASE tool (only frameworks imported from CASE carry one)."""
+    value = reader.string(key, required=False)
+    if value is not None and not IDENTIFIER_RE.match(value):
+        reader.error(f"'{key}' must be a UUID like 6f1d3c0e-58a4-4c1e-9f61-2b7f0d9e4a53 (got '{value}')", key=key)
+        return None
+    return value.lower() if value else None
+
+
 def _coded_entries(reader: DocumentReader, key: str, label: str, code_re: re.Pattern) -> list[tuple[DocumentReader, str]]:
     """Entries of a list that each carry a unique ``code``."""
     seen: dict[str, int] = {}
@@ -76,7 +87,7 @@ def _coded_entries(reader: DocumentReader, key: str, label: str, code_re: re.Pat
 
 
 def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | None:
-    reader.check_keys(["kind", "slug", "version", "title", "description", "publisher", "language", "professions", "pillars", "levels", "capabilities"])
+    reader.check_keys(["kind", "slug", "version", "title", "description", "publisher", "language", "professions", "pillars", "levels", "capabilities", "identifier"])
     slug = _slug(reader)
     version = reader.string("version")
     if version is not None and not VERSION_RE.match(version):
@@ -91,15 +102,16 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
 
     pillars = []
     for entry, code in _coded_entries(reader, "pillars", "pillar", NAME_CODE_RE):
-        entry.check_keys(["code", "name", "description", "abbreviation"])
+        entry.check_keys(["code", "name", "description", "abbreviation", "identifier"])
         pillars.append(PillarSpec(code=code, name=entry.string("name") or code, description=entry.string("description", required=False, default="") or "",
-                                  abbreviation=entry.string("abbreviation", required=False)))
+                                  abbreviation=entry.string("abbreviation", required=False), identifier=_identifier(entry)))
     levels = []
     for entry, code in _coded_entries(reader, "levels", "level", NAME_CODE_RE):
-        entry.check_keys(["code", "name", "description", "abbreviation", "career_framework_level"])
+        entry.check_keys(["code", "name", "description", "abbreviation", "career_framework_level", "identifier"])
         levels.append(LevelSpec(code=code, name=entry.string("name") or code, description=entry.string("description", required=False, default="") or "",
                                 abbreviation=entry.string("abbreviation", required=False),
-                                career_framework_level=entry.integer("career_framework_level", required=False, minimum=1)))
+                                career_framework_level=entry.integer("career_framework_level", required=False, minimum=1),
+                                identifier=_identifier(entry)))
     if not pillars and "pillars" in reader.data:
         reader.error("a framework needs at least one pillar", key="pillars")
     if not levels and "levels" in reader.data:
@@ -112,7 +124,8 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
     mapping_lines: dict[tuple[str, str, str], int] = {}
     for entry, code in _coded_entries(reader, "capabilities", "capability", CAPABILITY_CODE_RE):
         entry.where = f"capability {code}"
-        entry.check_keys(["code", "pillar", "level", "statement", "guidance", "revision", "sectors", "professions", "mappings"])
+        entry.check_keys(["code", "pillar", "level", "statement", "guidance", "revision", "sectors", "professions", "mappings",
+                          "identifier", "supersedes"])
         pillar = entry.string("pillar")
         level = entry.string("level")
         ok = True
@@ -153,7 +166,8 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
         lines[code] = entry.line
         capabilities.append(CapabilitySpec(code=code, pillar=pillar, level=level, statement=statement, guidance=guidance,
                                            revision=revision, sectors=sectors, professions=tuple(professions_for),
-                                           mappings=tuple(mappings)))
+                                           mappings=tuple(mappings), identifier=_identifier(entry),
+                                           supersedes=_identifier(entry, "supersedes")))
     if None in (slug, version, title):
         return None
     return FrameworkSpec(slug=slug, version=version, title=title,
@@ -161,7 +175,8 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
                          publisher=reader.string("publisher", required=False, default="") or "",
                          language=reader.string("language", required=False, default="en-GB") or "en-GB",
                          professions=tuple(professions), pillars=tuple(pillars), levels=tuple(levels),
-                         capabilities=tuple(capabilities), capability_lines=lines, mapping_lines=mapping_lines, source=reader.source)
+                         capabilities=tuple(capabilities), identifier=_identifier(reader), capability_lines=lines,
+                         mapping_lines=mapping_lines, source=reader.source)
 
 
 def link_framework(doc: LoadedDocument, context: LoadContext, report: Report) -> None:

@@ -6,7 +6,7 @@ raises before a row is written; the caller's rollback undoes partial work.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -90,6 +90,12 @@ def import_framework(spec: FrameworkSpec, *, by: User | None, source_name: str =
     :raises VersionImmutable: the version number is published or retired with other content.
     :raises FrameworkFileInvalid: a capability was reworded without a new revision.
     """
+    if spec.identifier:
+        # A kept CFDocument identifier names one version; a package re-used under a new
+        # version number gets that version's derived identifier instead.
+        holder = queries.version_by_uuid(spec.identifier)
+        if holder is not None and (holder.framework.slug, holder.version) != (spec.slug, spec.version):
+            spec = replace(spec, identifier=None)
     framework = queries.framework_by_slug(spec.slug)
     if framework is None:
         framework = Framework(slug=spec.slug, uuid=ids.framework_uuid(spec.slug), title=spec.title)
@@ -205,6 +211,16 @@ def import_case_package(package: ImportedPackage, *, by: User | None, source_nam
     export of the imported version is identical to the package that was read.
     """
     version, diff = import_framework(package.spec, by=by, source_name=source_name, changed_at=package.state.changed_at)
+    if version is not None and package.kept:
+        from competency.frameworks.case_models import KeptAssociation
+
+        seen: set[str] = set()
+        for position, association in package.kept:
+            key = str(association.get("identifier") or f"position-{position}").lower()[:255]
+            if key not in seen:
+                seen.add(key)
+                version.kept_associations.append(KeptAssociation(key=key, position=position, data=association))
+        db.session.flush()
     if version is not None and keep_status and package.state.status != "draft":
         _apply_state(version, package.state, by=by)
     return version, diff

@@ -2,7 +2,9 @@
 
 YAML files and CASE packages are both turned into these specs; the import service
 turns specs into rows, and exports turn rows back into specs. Identifiers are
-derived (see :mod:`competency.frameworks.identifiers`), never typed by authors.
+derived (see :mod:`competency.frameworks.identifiers`), never typed by authors,
+except that a framework brought in from another CASE tool keeps that tool's
+identifiers (``identifier`` fields), so a round trip through it changes nothing.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ class PillarSpec:
     name: str
     description: str = ""
     abbreviation: str | None = None
+    # A source identifier kept from an imported package; None means derived (see identifiers).
+    identifier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class LevelSpec:
     description: str = ""
     abbreviation: str | None = None
     career_framework_level: int | None = None
+    identifier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class CapabilitySpec:
     professions: tuple[str, ...] = ()
     # (external framework slug, item code) pairs this capability can evidence.
     mappings: tuple[tuple[str, str], ...] = ()
+    identifier: str | None = None
+    supersedes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class FrameworkSpec:
     pillars: tuple[PillarSpec, ...] = ()
     levels: tuple[LevelSpec, ...] = ()
     capabilities: tuple[CapabilitySpec, ...] = ()
+    # The CFDocument identifier of a package that came from another CASE tool; None means derived.
+    identifier: str | None = None
     # Where each capability code was written (file, line), for error messages on import.
     capability_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     # Line of each (capability code, external slug, item code) mapping.
@@ -73,18 +82,22 @@ class FrameworkSpec:
 
     @property
     def version_id(self) -> str:
-        return ids.version_uuid(self.slug, self.version)
+        return self.identifier or ids.version_uuid(self.slug, self.version)
 
     def pillar_id(self, code: str) -> str:
-        return ids.pillar_uuid(self.slug, code)
+        kept = next((p.identifier for p in self.pillars if p.code == code), None)
+        return kept or ids.pillar_uuid(self.slug, code)
 
     def level_id(self, code: str) -> str:
-        return ids.level_uuid(self.slug, code)
+        kept = next((lv.identifier for lv in self.levels if lv.code == code), None)
+        return kept or ids.level_uuid(self.slug, code)
 
     def capability_id(self, capability: CapabilitySpec) -> str:
-        return ids.capability_uuid(self.slug, capability.code, capability.revision)
+        return capability.identifier or ids.capability_uuid(self.slug, capability.code, capability.revision)
 
     def supersedes_id(self, capability: CapabilitySpec) -> str | None:
+        if capability.identifier:
+            return capability.supersedes
         return ids.superseded_uuid(self.slug, capability.code, capability.revision)
 
 

@@ -18,6 +18,8 @@ class UploadOutcome:
     unchanged: list[str] = field(default_factory=list)
     crosswalks: int = 0
     notes: list[str] = field(default_factory=list)
+    # Set when the package was not in this platform's shape and was kept as a reference framework.
+    reference: object | None = None
 
 
 def looks_like_json(filename: str, data: bytes) -> bool:
@@ -36,8 +38,15 @@ def import_upload(filename: str, data: bytes, *, by: User | None) -> UploadOutco
         raise FrameworkFileInvalid([f"{filename}: the file is not UTF-8 text"]) from None
     outcome = UploadOutcome()
     if looks_like_json(filename, data):
+        from competency.frameworks import case_reference
+        from competency.frameworks.case_import import is_platform_shape, loads
+
         try:
-            package = read_case_text(text, filename, queries.external_specs())
+            parsed = loads(text, filename)
+            if not is_platform_shape(parsed):
+                outcome.reference, outcome.notes = case_reference.store_package(parsed, source=filename, by=by)
+                return outcome
+            package = read_case_text(text, filename, queries.external_specs(), queries.external_item_ids())
         except CaseFormatError as exc:
             raise FrameworkFileInvalid(exc.problems) from None
         version, _ = services.import_case_package(package, by=by, source_name=filename, keep_status=False)

@@ -27,6 +27,8 @@ _Dumper.add_representer(_Quoted, lambda dumper, value: dumper.represent_scalar("
 
 def framework_document(spec: FrameworkSpec) -> dict[str, Any]:
     doc: dict[str, Any] = {"kind": "framework", "slug": spec.slug, "version": _Quoted(spec.version), "title": spec.title}
+    if spec.identifier:
+        doc["identifier"] = spec.identifier
     if spec.publisher:
         doc["publisher"] = spec.publisher
     doc["language"] = spec.language
@@ -37,6 +39,8 @@ def framework_document(spec: FrameworkSpec) -> dict[str, Any]:
     doc["pillars"] = []
     for pillar in spec.pillars:
         entry: dict[str, Any] = {"code": pillar.code}
+        if pillar.identifier:
+            entry["identifier"] = pillar.identifier
         if pillar.abbreviation:
             entry["abbreviation"] = pillar.abbreviation
         entry["name"] = pillar.name
@@ -46,6 +50,8 @@ def framework_document(spec: FrameworkSpec) -> dict[str, Any]:
     doc["levels"] = []
     for level in spec.levels:
         entry = {"code": level.code}
+        if level.identifier:
+            entry["identifier"] = level.identifier
         if level.abbreviation:
             entry["abbreviation"] = level.abbreviation
         entry["name"] = level.name
@@ -57,6 +63,10 @@ def framework_document(spec: FrameworkSpec) -> dict[str, Any]:
     doc["capabilities"] = []
     for capability in spec.capabilities:
         entry = {"code": capability.code, "pillar": capability.pillar, "level": capability.level}
+        if capability.identifier:
+            entry["identifier"] = capability.identifier
+        if capability.supersedes:
+            entry["supersedes"] = capability.supersedes
         if capability.revision != 1:
             entry["revision"] = capability.revision
         entry["statement"] = capability.statement

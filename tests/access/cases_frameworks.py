@@ -41,6 +41,32 @@ CASES = [
     Case("case.get_package", lambda w: f"/ims/case/v1p1/CFPackages/{w.framework_draft.uuid}", anonymous=404,
          default=404, id="case.get_package-draft"),
     Case("case.get_item", lambda w: f"/ims/case/v1p1/CFItems/{w.framework_capability.uuid}", anonymous=200),
+    Case("case.get_association", lambda w: f"/ims/case/v1p1/CFAssociations/{w.case_association}", anonymous=200),
+    Case("case.get_item_associations", lambda w: f"/ims/case/v1p1/CFItemAssociations/{w.framework_capability.uuid}",
+         anonymous=200),
+    Case("case.get_item_type", lambda w: f"/ims/case/v1p1/CFItemTypes/{w.case_item_type}", anonymous=200),
+    Case("case.get_concept", lambda w: "/ims/case/v1p1/CFConcepts/3f1c2b7e-0000-4000-8000-000000000000",
+         anonymous=404, default=404),
+    Case("case.get_subject", lambda w: "/ims/case/v1p1/CFSubjects/3f1c2b7e-0000-4000-8000-000000000000",
+         anonymous=404, default=404),
+    Case("case.list_subjects", lambda w: "/ims/case/v1p1/CFSubjects", anonymous=200),
+    Case("case.get_license", lambda w: "/ims/case/v1p1/CFLicenses/3f1c2b7e-0000-4000-8000-000000000000",
+         anonymous=404, default=404),
+    Case("case.get_association_grouping",
+         lambda w: "/ims/case/v1p1/CFAssociationGroupings/3f1c2b7e-0000-4000-8000-000000000000", anonymous=404, default=404),
+    Case("case.get_rubric", lambda w: "/ims/case/v1p1/CFRubrics/3f1c2b7e-0000-4000-8000-000000000000",
+         anonymous=404, default=404),
+    Case("case.list_rubrics", lambda w: "/ims/case/v1p1/CFRubrics", anonymous=200),
+    Case("case.get_package", lambda w: f"/ims/case/v1p1/CFPackages/{w.case_reference.key}", anonymous=200,
+         id="case.get_package-reference"),
+    Case("frameworks.list_references", lambda w: "/frameworks/references/", expect=editors(200, 403)),
+    Case("frameworks.import_reference", lambda w: "/frameworks/references/import", expect=editors(200, 403)),
+    Case("frameworks.import_reference", lambda w: "/frameworks/references/import", method="POST", data=lambda w: {},
+         expect=editors(422, 403)),
+    Case("frameworks.map_reference", lambda w: f"/frameworks/references/{w.case_reference.key}/mapping",
+         expect=editors(200, 403)),
+    Case("frameworks.map_reference", lambda w: f"/frameworks/references/{w.case_reference.key}/mapping", method="POST",
+         data=lambda w: {"slug": "Not A Slug"}, expect=editors(422, 403)),
     Case("api.list_frameworks", lambda w: "/api/v1/frameworks"),
     Case("api.get_framework", lambda w: f"/api/v1/frameworks/{SLUG}"),
     Case("api.get_framework_version", lambda w: f"/api/v1/frameworks/{SLUG}/versions/1.0.0"),
@@ -78,3 +104,14 @@ def build(world) -> None:
     world.framework_version = version
     world.framework_draft = draft
     world.framework_capability = version.capabilities[0]
+    # A reference framework from another CASE tool (an OpenSALT package shipped as a test fixture).
+    import json as _json
+
+    from competency.frameworks import case_reference, exports
+    from tests.case_support import FIXTURES
+
+    data = _json.loads((FIXTURES / "packages" / "SmartLevelFramework.json").read_text(encoding="utf-8"))
+    world.case_reference, _ = case_reference.store_package(data, source="SmartLevelFramework.json", by=None)
+    package = exports.case_package(version, base_url="http://127.0.0.1")
+    world.case_association = package["CFAssociations"][0]["identifier"]
+    world.case_item_type = package["CFDefinitions"]["CFItemTypes"][0]["identifier"]

@@ -1,20 +1,21 @@
-"""1EdTech CASE 1.1 read-only service: ``/ims/case/v1p1``.
+"""1EdTech CASE 1.1 read-only service: ``/ims/case/v1p1``, every path of the REST binding.
 
-Published and retired framework versions are public: frameworks hold no personal
-data, and CASE consumers (learning platforms, other employers' systems) fetch them
-without an account. Drafts are never served. Errors use CASE's imsx status shape.
+Published and retired framework versions, reference frameworks and the external
+frameworks capabilities map to are public: they hold no personal data, and CASE
+consumers (learning platforms, other employers' systems) fetch them without an
+account. Drafts are never served. Errors use CASE's imsx status shape (404
+``unknownobject`` / ``invalid_uuid``, 400 ``invalid_selection_field``).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from competency.extensions import csrf
-from competency.frameworks import exports, queries
-from competency.frameworks.case import UUID_RE, document_summary
-from competency.frameworks.models import FrameworkVersion
+from competency.frameworks import case_service
 
 bp = Blueprint("case", __name__, url_prefix="/ims/case/v1p1")
 csrf.exempt(bp)
@@ -41,58 +42,117 @@ def _status(status: int, description: str, minor: str) -> Response:
     }, status)
 
 
-def _public_version(identifier: str) -> FrameworkVersion | Response:
-    if not UUID_RE.match(identifier):
-        return _status(404, "The identifier is not a lowercase UUID.", "invalid_uuid")
-    version = queries.version_by_uuid(identifier)
-    if version is None or version.status not in queries.PUBLIC_STATUSES:
-        return _status(404, "No published framework document has this identifier.", "unknownobject")
-    return version
+IDENTIFIER_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def _base_url() -> str:
-    return current_app.config["BASE_URL"]
+def _invalid() -> Response:
+    return _status(404, "Invalid UUID: the identifier is not a UUID.", "invalid_uuid")
 
 
-def _etag(version: FrameworkVersion) -> str:
-    return f"{version.uuid}:{version.status.value}:{version.changed_at.isoformat()}:{_base_url()}"
+def _unknown(what: str) -> Response:
+    return _status(404, f"Unknown Object: no published {what} has this identifier.", "unknownobject")
+
+
+def _serve(identifier: str, what: str, lookup):
+    """One object by identifier, with the binding's errors; an ETag lets consumers re-check cheaply."""
+    if not IDENTIFIER_RE.match(identifier):
+        return _invalid()
+    body = lookup(identifier)
+    if body is None:
+        return _unknown(what)
+    return _json(body, etag_source=json.dumps(body, sort_keys=True) + case_service.base_url())
+
+
+def _paging() -> tuple[int | None, int] | Response:
+    """``limit`` and ``offset`` as the binding defines them; anything else in them is a 400."""
+    try:
+        limit = int(request.args["limit"]) if "limit" in request.args else None
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        return _status(400, "limit and offset must be whole numbers.", "invalid_selection_field")
+    if (limit is not None and limit < 1) or offset < 0:
+        return _status(400, "limit must be at least 1 and offset at least 0.", "invalid_selection_field")
+    return limit, offset
 
 
 @bp.get("/CFDocuments")
 def list_documents():
-    documents = [document_summary(queries.version_spec(v), queries.version_state(v), base_url=_base_url())
-                 for v in queries.public_versions()]
-    return _json({"CFDocuments": documents})
+    paging = _paging()
+    if isinstance(paging, Response):
+        return paging
+    limit, offset = paging
+    documents = case_service.documents()
+    page = documents[offset: offset + limit if limit else None]
+    response = _json({"CFDocuments": page})
+    response.headers["X-Total-Count"] = str(len(documents))
+    return response
 
 
 @bp.get("/CFDocuments/<identifier>")
 def get_document(identifier: str):
-    version = _public_version(identifier)
-    if isinstance(version, Response):
-        return version
-    return _json(document_summary(queries.version_spec(version), queries.version_state(version), base_url=_base_url()),
-                 etag_source=_etag(version))
+    return _serve(identifier, "framework document", case_service.document)
 
 
 @bp.get("/CFPackages/<identifier>")
 def get_package(identifier: str):
-    version = _public_version(identifier)
-    if isinstance(version, Response):
-        return version
-    return _json(exports.case_package(version, base_url=_base_url()), etag_source=_etag(version))
+    return _serve(identifier, "framework document", case_service.package)
 
 
 @bp.get("/CFItems/<identifier>")
 def get_item(identifier: str):
-    if not UUID_RE.match(identifier):
-        return _status(404, "The identifier is not a lowercase UUID.", "invalid_uuid")
-    found = queries.find_item(identifier)
-    if found is None:
-        return _status(404, "No published item has this identifier.", "unknownobject")
-    version, item = found
-    package = exports.case_package(version, base_url=_base_url())
-    body = next(entry for entry in package["CFItems"] if entry["identifier"] == item.uuid)
-    return _json(body, etag_source=_etag(version) + identifier)
+    return _serve(identifier, "item", case_service.item)
 
 
+@bp.get("/CFAssociations/<identifier>")
+def get_association(identifier: str):
+    return _serve(identifier, "association", case_service.association)
 
+
+@bp.get("/CFItemAssociations/<identifier>")
+def get_item_associations(identifier: str):
+    return _serve(identifier, "item", case_service.item_associations)
+
+
+@bp.get("/CFItemTypes/<identifier>")
+def get_item_type(identifier: str):
+    return _serve(identifier, "item type", lambda i: _set("CFItemTypes", i))
+
+
+@bp.get("/CFConcepts/<identifier>")
+def get_concept(identifier: str):
+    return _serve(identifier, "concept", lambda i: _set("CFConcepts", i))
+
+
+@bp.get("/CFSubjects/<identifier>")
+def get_subject(identifier: str):
+    return _serve(identifier, "subject", lambda i: _set("CFSubjects", i))
+
+
+@bp.get("/CFSubjects")
+def list_subjects():
+    return _json({"CFSubjects": case_service.all_of("CFSubjects")})
+
+
+@bp.get("/CFLicenses/<identifier>")
+def get_license(identifier: str):
+    return _serve(identifier, "licence", lambda i: case_service.single("CFLicenses", i))
+
+
+@bp.get("/CFAssociationGroupings/<identifier>")
+def get_association_grouping(identifier: str):
+    return _serve(identifier, "association grouping", lambda i: case_service.single("CFAssociationGroupings", i))
+
+
+@bp.get("/CFRubrics/<identifier>")
+def get_rubric(identifier: str):
+    return _serve(identifier, "rubric", lambda i: case_service.single("CFRubrics", i))
+
+
+@bp.get("/CFRubrics")
+def list_rubrics():
+    return _json({"CFRubrics": case_service.all_of("CFRubrics")})
+
+
+def _set(collection: str, identifier: str) -> dict | None:
+    found = case_service.definition_set(collection, identifier)
+    return {collection: found} if found is not None else None

@@ -149,6 +149,10 @@ def upload():
             db.session.rollback()
             problems, status = [exc.message], exc.status
         else:
+            if getattr(outcome, "reference", None) is not None:
+                flash(f"{outcome.reference.title} is not in this platform's shape, so it is kept as a reference framework. "
+                      "Choose how it maps onto pillars, levels and capabilities.")
+                return redirect(url_for("frameworks.map_reference", identifier=outcome.reference.key))
             for name in outcome.unchanged:
                 flash(f"{name} is already published with exactly this content, so nothing changed.")
             if outcome.versions:
@@ -215,3 +219,7 @@ def retire_version(slug: str, number: str):
 def discard_version(slug: str, number: str):
     return _act(slug, number, services.discard_draft, "Discarded the draft {title} {version}.")
 
+
+
+# Pages for frameworks from other tools (CASE packages, Moodle CSV) share this blueprint.
+from competency.blueprints.frameworks import case_routes  # noqa: E402,F401
