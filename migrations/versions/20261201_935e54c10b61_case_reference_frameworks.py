@@ -1,7 +1,7 @@
 """CASE reference frameworks (packages kept as they came) and associations kept for framework versions (#17).
 
 Revision ID: 935e54c10b61
-Revises: ed5357bbb187
+Revises: a7d1c3e9f042
 Create Date: 2026-12-01 23:29:11.268279
 
 """
@@ -13,7 +13,7 @@ import competency.db  # the UTCDateTime column type
 
 # revision identifiers, used by Alembic.
 revision = '935e54c10b61'
-down_revision = 'ed5357bbb187'
+down_revision = 'a7d1c3e9f042'
 branch_labels = None
 depends_on = None
 
