@@ -10,12 +10,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from competency.accounts.models import Membership, Organisation, OrgKind, Role, User
 from competency.audit.services import record_event
 from competency.db import utcnow
 from competency.errors import Conflict, DomainError, PermissionDenied
 from competency.extensions import db
+from competency.frameworks.models import Capability, FrameworkVersion, Level, Pillar, VersionStatus
 from competency.grants.models import Grant, GrantKind
 from competency.grants.policies import can_manage_grants
 from competency.grants.scope import TRAINED_ASSESSOR_LEVELS
@@ -48,9 +50,7 @@ def _check_period(starts_on: date, ends_on: date, on: date) -> None:
 
 def _scope(kind: GrantKind, granting: Organisation, pillar_codes: Iterable[str], level_codes: Iterable[str],
            capability_codes: Iterable[str], person_ids: Iterable[int]) -> tuple[list, list, list, list]:
-    """Check the scope against the current framework and the organisation's people; codes become identifiers."""
-    from competency.signoff.capabilities import current_framework_version, version_contents
-
+    """Check the scope against the published frameworks and the organisation's people; codes become identifiers."""
     pillar_codes = sorted({c.strip() for c in pillar_codes if c and c.strip()})
     level_codes = sorted({c.strip() for c in level_codes if c and c.strip()})
     capability_codes = sorted({c.strip().upper() for c in capability_codes if c and c.strip()})
@@ -60,22 +60,28 @@ def _scope(kind: GrantKind, granting: Organisation, pillar_codes: Iterable[str],
                          field="pillar_codes", rule="grant_scope")
     uuids: list[str] = []
     if pillar_codes or level_codes or capability_codes:
-        version = current_framework_version()
-        pillars, levels, capabilities = version_contents(version) if version else ([], [], [])
-        unknown = [c for c in pillar_codes if c not in {p.code for p in pillars}]
+        published = sa.select(FrameworkVersion.id).where(FrameworkVersion.status == VersionStatus.published)
+        known_pillars = set(db.session.scalars(sa.select(Pillar.code).where(Pillar.version_id.in_(published))))
+        known_levels = set(db.session.scalars(sa.select(Level.code).where(Level.version_id.in_(published))))
+        unknown = [c for c in pillar_codes if c not in known_pillars]
         if unknown:
-            raise GrantError(f"There is no pillar {unknown[0]!r} in the framework.", field="pillar_codes",
+            raise GrantError(f"There is no pillar {unknown[0]!r} in a published framework.", field="pillar_codes",
                              rule="grant_scope")
-        unknown = [c for c in level_codes if c not in {lv.code for lv in levels}]
+        unknown = [c for c in level_codes if c not in known_levels]
         if unknown:
-            raise GrantError(f"There is no level of practice {unknown[0]!r} in the framework.", field="level_codes",
-                             rule="grant_scope")
-        by_code = {c.code.upper(): c for c in capabilities}
+            raise GrantError(f"There is no level of practice {unknown[0]!r} in a published framework.",
+                             field="level_codes", rule="grant_scope")
+        by_code: dict[str, Capability] = {}
+        if capability_codes:
+            rows = db.session.scalars(
+                sa.select(Capability).where(Capability.version_id.in_(published),
+                                            sa.func.upper(Capability.code).in_(capability_codes))
+                .options(selectinload(Capability.level)).order_by(Capability.version_id))
+            by_code = {c.code.upper(): c for c in rows}  # the newest version's wins
         unknown = [c for c in capability_codes if c not in by_code]
         if unknown:
-            raise GrantError(f"There is no capability {unknown[0]} in {version.title if version else 'the framework'}"
-                             f"{' ' + version.version if version else ''}. Check the code, for example PP-REG-01.",
-                             field="capability_codes", rule="grant_scope")
+            raise GrantError(f"There is no capability {unknown[0]} in a published framework. Check the code, for "
+                             "example PP-REG-01.", field="capability_codes", rule="grant_scope")
         uuids = sorted(by_code[c].uuid for c in capability_codes)
         if kind == GrantKind.trained_assessor:
             too_high = [c for c in level_codes if c not in TRAINED_ASSESSOR_LEVELS]

@@ -19,7 +19,11 @@ def can_view_placement(user: User | None, placement: Placement) -> bool:
             or has_role(user, placement.home_organisation_id, Role.lead, Role.admin))
 
 
+def can_manage_placement(user: User | None, placement: Placement) -> bool:
+    """Leads and administrators of the host or of the home organisation."""
+    return (can_host_placements(user, placement.host_organisation_id)
+            or has_role(user, placement.home_organisation_id, Role.lead, Role.admin))
+
+
 def can_end_placement(user: User | None, placement: Placement) -> bool:
-    return not placement.is_ended_early and (
-        can_host_placements(user, placement.host_organisation_id)
-        or has_role(user, placement.home_organisation_id, Role.lead, Role.admin))
+    return not placement.is_ended_early and can_manage_placement(user, placement)

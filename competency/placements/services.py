@@ -12,7 +12,7 @@ from competency.db import utcnow
 from competency.errors import Conflict, DomainError, PermissionDenied
 from competency.extensions import db
 from competency.placements.models import LearnerKind, Placement
-from competency.placements.policies import can_host_placements
+from competency.placements.policies import can_host_placements, can_manage_placement
 from competency.reminders.outbox import notify
 
 MAX_DAYS = 2 * 366
@@ -93,8 +93,7 @@ def end_placement(placement: Placement, *, reason: str, by: User, at: datetime |
 
     One conditional UPDATE, so it serialises with a sign-off relying on the placement.
     """
-    if not (can_host_placements(by, placement.host_organisation_id)
-            or has_role(by, placement.home_organisation_id, Role.lead, Role.admin)):
+    if not can_manage_placement(by, placement):
         raise PermissionDenied("Only a lead or administrator of the host or home organisation can end a placement.")
     reason = (reason or "").strip()
     if not reason:

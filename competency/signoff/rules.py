@@ -78,6 +78,17 @@ def eligible_assessors(practitioner: User, capability: Capability, today: date) 
     return [user for user, _ in eligible_assessor_standings(practitioner, capability, today)]
 
 
+def assessor_choice_label(assessor: User, standing: Standing) -> str:
+    """How a practitioner sees an assessor in the list: name, profession, and where they come from
+    when a grant brings them in."""
+    label = f"{assessor.display_name}{' - ' + assessor.profession if assessor.profession else ''}"
+    if standing.grant is not None:
+        kind = "trained assessor" if standing.basis.value == "trained_assessor" else "assessor"
+        label += f" ({standing.grant.grantee_organisation.name}, {kind} granted by " \
+                 f"{standing.grant.granting_organisation.name})"
+    return label
+
+
 def _not_eligible(message: str) -> RuleBroken:
     return RuleBroken(message, rule="assessor_not_eligible", field="assessor_id")
 
