@@ -6,6 +6,7 @@ SEED_STEPS = [
     "competency.demo.programmes:seed_programmes",
     "competency.demo.passport:seed_passport",
     "competency.demo.progression:seed_progression",
+    "competency.demo.workforce:seed_workforce",
     "competency.demo.reminders:seed_reminders",
     "competency.demo.reports:seed_report_figures",
 ]

@@ -1,7 +1,7 @@
 """The reviewer's side: the queue, a request beside its evidence, deciding, and sign-offs with revocation."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from competency.accounts.models import Role
@@ -33,11 +33,7 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 def _reviews(user) -> bool:
     """Preceptors and leads, and anyone holding an assessing grant in force (a trained assessor
     is often a practitioner with no staff role)."""
-    if has_any_role(user, Role.preceptor, Role.lead):
-        return True
-    if "holds_assessing_grant" not in g:
-        g.holds_assessing_grant = bool(held_grants(user.id, uk_today()))
-    return g.holds_assessing_grant
+    return has_any_role(user, Role.preceptor, Role.lead) or bool(held_grants(user.id, uk_today()))
 
 
 add_nav_item("review.queue", "Review", _reviews, order=25)
