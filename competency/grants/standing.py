@@ -135,19 +135,21 @@ def lock_standing(standing: Standing, today: date) -> bool:
     return True
 
 
-def grant_reaches(user: User, practitioner_id: int, organisation: Organisation, capability, today: date) -> bool:
+def grant_reaches(user: User, practitioner_id: int, organisation: Organisation, capability, today: date,
+                  grants: list[Grant] | None = None) -> bool:
     """Whether a grant ``user`` holds today covers this practitioner and capability at ``organisation``
     (what a granted assessor may see: DESIGN.md rule 5)."""
-    for grant in grant_queries.held_grants(user.id, today, ASSESSING_KINDS):
+    held = grants if grants is not None else grant_queries.held_grants(user.id, today, ASSESSING_KINDS)
+    for grant in held:
         if (covered_organisations(grant, {organisation.id: organisation}) and person_in_scope(grant, practitioner_id)
                 and capability is not None and capability_scope_problem(grant, capability) is None):
             return True
     return False
 
 
-def grantees_for(practitioner: User, today: date, kinds=ASSESSING_KINDS) -> list[Grant]:
+def grantees_for(practitioner: User, today: date, kinds=ASSESSING_KINDS, hosts: Hosts | None = None) -> list[Grant]:
     """Grants in force that reach the practitioner's organisations (candidates for "who may be asked")."""
-    hosts = practitioner_hosts(practitioner, today)
+    hosts = hosts or practitioner_hosts(practitioner, today)
     if not hosts.ids:
         return []
     grants = db.session.scalars(grant_queries.grants_covering_query(hosts.ids, today, kinds)).all()
@@ -160,8 +162,9 @@ def request_reached_by_grant(user: User, request, today: date | None = None) -> 
     from competency.signoff.capabilities import find_capability
 
     today = today or uk_today()
-    if not grant_queries.held_grants(user.id, today):
+    grants = grant_queries.held_grants(user.id, today)
+    if not grants:
         return False
     capability = find_capability(request.capability_uuid, request.framework_version) or \
         find_capability(request.capability_uuid)
-    return grant_reaches(user, request.practitioner_id, request.organisation, capability, today)
+    return grant_reaches(user, request.practitioner_id, request.organisation, capability, today, grants)

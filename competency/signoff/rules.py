@@ -50,7 +50,7 @@ def eligible_assessor_standings(practitioner: User, capability: Capability,
     hosts = practitioner_hosts(practitioner, today)
     if not hosts.ids:
         return []
-    grants = grantees_for(practitioner, today)
+    grants = grantees_for(practitioner, today, hosts=hosts)
     held: dict[int, list] = defaultdict(list)
     for grant in grants:
         held[grant.grantee_id].append(grant)

@@ -158,3 +158,22 @@ class TestPreceptorPages:
         assert "Preceptors" in html and "Tom Council" in html and "Core standard (8 hours)" in html
         csv = browser.get(f"/reports/organisation/preceptors-list.csv?organisation={w.council.id}")
         assert csv.status_code == 200 and "Tom Council" in csv.get_data(as_text=True)
+
+
+def test_the_preceptor_page_costs_the_same_statements_with_more_entries(w, login, browser, count_queries):
+    from competency.preceptors import services
+
+    login(w.council_preceptor)
+    url = f"/preceptors/{w.council_preceptor.id}"
+    services.log_time(w.council_preceptor, spent_on=TODAY, minutes=60, activity="", by=w.council_preceptor, on=TODAY)
+    browser.get(url)
+    with count_queries() as few:
+        browser.get(url)
+    for n in range(6):
+        services.log_time(w.council_preceptor, spent_on=TODAY - timedelta(days=n), minutes=30, activity="",
+                          by=w.council_preceptor, on=TODAY)
+        services.record_training(w.council_preceptor, course=f"Course {n}", completed_on=TODAY,
+                                 by=w.council_preceptor, on=TODAY)
+    with count_queries() as many:
+        browser.get(url)
+    assert len(many) == len(few)

@@ -160,3 +160,21 @@ class TestWhatAGrantedAssessorSees:
         assert not can_view_grant(w.council_preceptor, grant) and not can_view_grant(w.outsider, grant)
         local = trained_assessor_grant(w)
         assert can_view_grant(w.council_lead, local) and not can_view_grant(w.trust_lead, local)
+
+
+def test_who_may_be_asked_costs_the_same_statements_however_many_grants_reach_the_practitioner(w, count_queries):
+    from competency.signoff.rules import eligible_assessor_standings
+
+    ics_grant(w)
+    db.session.expire_all()
+    with count_queries() as few:
+        assert len(eligible_assessor_standings(w.council_ot, w.consultant_cap, TODAY)) == 1
+    for n in range(4):
+        consultant = make_person("preceptor", w.trust, level_code="consultant", display_name=f"Consultant {n}")
+        services.create_grant(kind=GrantKind.assessor, granting=w.ics, grantee=consultant, grantee_organisation=w.trust,
+                              starts_on=TODAY, ends_on=TODAY + timedelta(days=30), reason="Cover.", by=w.ics_lead,
+                              on=TODAY)
+    db.session.expire_all()
+    with count_queries() as many:
+        assert len(eligible_assessor_standings(w.council_ot, w.consultant_cap, TODAY)) == 5
+    assert len(many) == len(few)
