@@ -11,6 +11,7 @@ from competency.accounts.models import Organisation, OrgKind, Role, User
 from competency.accounts.policies import org_ids_with_role
 from competency.extensions import db
 from competency.grants.models import ASSESSING_KINDS, Grant, GrantKind
+from competency.grants.policies import can_view_grant
 
 MANAGING_ROLES = (Role.lead, Role.admin)
 
@@ -88,6 +89,4 @@ def grant_for(user: User, grant_id: int) -> Grant | None:
     """The grant if ``user`` may see it (the grantee, or a lead or admin of the granting organisation,
     or, for a regional grant, of an organisation in its region), else None (404)."""
     grant = db.session.scalar(sa.select(Grant).where(Grant.id == grant_id).options(*_options()))
-    from competency.grants.policies import can_view_grant
-
     return grant if grant is not None and can_view_grant(user, grant) else None

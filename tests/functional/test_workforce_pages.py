@@ -177,3 +177,15 @@ def test_the_preceptor_page_costs_the_same_statements_with_more_entries(w, login
     with count_queries() as many:
         browser.get(url)
     assert len(many) == len(few)
+
+
+def test_the_api_lists_the_assessing_organisation_of_each_sign_off(w, client):
+    from competency.accounts.services import create_api_token
+
+    ics_grant(w, on=TODAY, ends_on=TODAY + timedelta(days=30))
+    sign(ask(w, w.council_ot, w.consultant_cap, w.trust_consultant, today=TODAY), w.trust_consultant, today=TODAY)
+    _, secret = create_api_token(w.council_ot, "test")
+    body = client.get("/api/v1/me/signoffs", headers={"Authorization": f"Bearer {secret}"}).get_json()
+    (item,) = body["items"]
+    assert (item["organisation_name"], item["assessing_organisation_name"], item["assessor_basis"]) == (
+        "Downshire Council", "Valley NHS Trust", "grant")
