@@ -20,6 +20,9 @@ BLUEPRINTS = [
     "competency.blueprints.review.routes:bp",
     "competency.blueprints.programmes.routes:bp",
     "competency.blueprints.reports.routes:bp",
+    "competency.blueprints.workforce.grants:bp",
+    "competency.blueprints.workforce.placements:bp",
+    "competency.blueprints.workforce.preceptors:bp",
 ]
 
 

@@ -7,6 +7,7 @@ SEED_STEPS = [
     "competency.demo.passport:seed_passport",
     "competency.demo.progression:seed_progression",
     "competency.demo.waiting:seed_waiting",
+    "competency.demo.workforce:seed_workforce",
     "competency.demo.reminders:seed_reminders",
     "competency.demo.reports:seed_report_figures",
 ]

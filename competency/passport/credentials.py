@@ -86,6 +86,8 @@ class Assessor:
     name: str
     profession: str
     registration: Registration
+    # The assessing organisation: the assessor's own, which a grant can make differ from the issuer.
+    organisation: IssuerProfile | None = None
 
 
 @dataclass(frozen=True)
@@ -225,8 +227,9 @@ def _ni_uri(sha256_hex: str) -> str:
 
 
 def assessor_profile(assessor: Assessor) -> dict[str, Any]:
-    """The assessor as an OB3 Profile (id derived from the public registration)."""
-    return {
+    """The assessor as an OB3 Profile (id derived from the public registration), with the assessing
+    organisation as its ``parentOrg`` when known."""
+    profile: dict[str, Any] = {
         "id": _derived_urn("registration", assessor.registration.normalised()),
         "type": ["Profile"],
         "name": assessor.name,
@@ -239,6 +242,9 @@ def assessor_profile(assessor: Assessor) -> dict[str, Any]:
             }
         ],
     }
+    if assessor.organisation is not None:
+        profile["parentOrg"] = assessor.organisation.to_json()
+    return profile
 
 
 def evidence_entries(evidence: Sequence[EvidenceRecord], assessor: Assessor | None, decided_at: datetime) -> list[dict[str, Any]]:
@@ -264,7 +270,9 @@ def evidence_entries(evidence: Sequence[EvidenceRecord], assessor: Assessor | No
                 "genre": "Assessor sign-off",
                 "description": (
                     f"{assessor.name}, {assessor.profession}, {assessor.registration.body} registration "
-                    f"{assessor.registration.number}, signed off on {decided_at.date().isoformat()}."
+                    f"{assessor.registration.number}"
+                    + (f", of {assessor.organisation.name}" if assessor.organisation is not None else "")
+                    + f", signed off on {decided_at.date().isoformat()}."
                 ),
             }
         )

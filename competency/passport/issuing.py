@@ -30,6 +30,7 @@ from competency.db import utcnow
 from competency.errors import DomainError
 from competency.extensions import db
 from competency.passport import credentials as ob
+from competency.passport.did import organisation_did
 from competency.passport.keys import base_url, signer_for
 from competency.passport.models import CredentialKind, CredentialOrigin, PassportCredential
 from competency.passport.status import allocate, set_bit
@@ -50,9 +51,18 @@ def issuer_of(organisation: Organisation, did: str) -> ob.IssuerProfile:
     return ob.IssuerProfile(did=did, name=organisation.name, url=base_url())
 
 
-def _assessor(name: str, profession: str | None, body: str | None, number: str | None) -> ob.Assessor:
+def _assessor(name: str, profession: str | None, body: str | None, number: str | None,
+              organisation: Organisation | None = None) -> ob.Assessor:
     return ob.Assessor(name=name, profession=profession or "Registered practitioner",
-                       registration=ob.Registration(body or "Registration", number or "not recorded"))
+                       registration=ob.Registration(body or "Registration", number or "not recorded"),
+                       organisation=assessing_organisation_profile(organisation))
+
+
+def assessing_organisation_profile(organisation: Organisation | None) -> ob.IssuerProfile | None:
+    """The assessing organisation as a profile named by its DID (None when not recorded)."""
+    if organisation is None:
+        return None
+    return ob.IssuerProfile(did=organisation_did(base_url(), organisation.slug), name=organisation.name)
 
 
 def _evidence_records(hashes: list) -> list[ob.EvidenceRecord]:
@@ -96,7 +106,7 @@ def signoff_facts(signoff, organisation: Organisation, did: str, credential_uuid
         level=ob.Level(level.uuid, level.name),
         levels=[ob.Level(item.uuid, item.name) for item in levels],
         assessor=_assessor(signoff.assessor_name, signoff.assessor_profession, signoff.assessor_registration_body,
-                           signoff.assessor_registration_number),
+                           signoff.assessor_registration_number, signoff.assessing_organisation),
         evidence=_evidence_records(signoff.evidence_hashes or []),
         signed_off_at=signoff.signed_at,
         status=status,

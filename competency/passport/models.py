@@ -171,6 +171,13 @@ class PassportCredential(db.Model):
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
 
+    @property
+    def assessing_organisation_name(self) -> str | None:
+        """The assessor's own organisation as the signed document names it (it can differ from the issuer)."""
+        from competency.passport.summary import summarise
+
+        return summarise(self.document).assessing_organisation if isinstance(self.document, dict) else None
+
 
 share_link_credential = sa.Table(
     "passport_share_credential",

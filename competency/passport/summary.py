@@ -32,6 +32,8 @@ class CredentialSummary:
     assessor_registration: str | None
     awarded_on: date | None
     started_on: date | None = None
+    # The assessor's own organisation (the source profile's parentOrg), when the credential names it.
+    assessing_organisation: str | None = None
 
 
 def _text(value: Any, limit: int = 300) -> str | None:
@@ -104,4 +106,5 @@ def summarise(document: Any) -> CredentialSummary:
         assessor_registration=registration,
         awarded_on=_date(subject.get("activityEndDate")) or _date(credential.get("validFrom")),
         started_on=_date(subject.get("activityStartDate")),
+        assessing_organisation=_text(_dict(source.get("parentOrg")).get("name"), 200),
     )

@@ -71,6 +71,25 @@ def preceptor_registration_problem(preceptor: User, start_on: date) -> str | Non
     return None
 
 
+def preceptor_standing(preceptor: User, practitioner: User, organisation: Organisation, on: date):
+    """Who may precept at ``organisation``: a preceptor or lead there, or someone holding a preceptor
+    grant in force from it (or its region's regional body) that covers the preceptee.
+
+    Returns ``(the preceptor's own organisation id, the grant relied on or None)``.
+
+    :raises NotFound: neither (the message does not say more about the person).
+    """
+    if has_role(preceptor, organisation, Role.preceptor, Role.lead):
+        return organisation.id, None
+    from competency.preceptors.queries import preceptor_grants_for
+
+    for grant in preceptor_grants_for(organisation, practitioner.id, on):
+        if grant.grantee_id == preceptor.id:
+            return grant.grantee_organisation_id, grant
+    raise NotFound(f"{preceptor.display_name} is not a preceptor at {organisation.name} and holds no preceptor grant "
+                   f"from it covering {practitioner.display_name}.", field="preceptor_id")
+
+
 def recompute_schedule(enrolment: Enrolment, on: date) -> None:
     """Store every milestone's due dates and the next supervision date from the current inputs."""
     pauses = enrolment.pause_ranges
@@ -110,13 +129,12 @@ def enrol(*, practitioner: User, template: TemplateVersion, organisation: Organi
     if not has_role(practitioner, organisation, Role.practitioner):
         raise NotFound(f"{practitioner.display_name} is not a practitioner at {organisation.name}.",
                        field="practitioner_id")
-    if not has_role(preceptor, organisation, Role.preceptor, Role.lead):
-        raise NotFound(f"{preceptor.display_name} is not a preceptor at {organisation.name}.", field="preceptor_id")
     if not has_role(lead, organisation, Role.lead):
         raise NotFound(f"{lead.display_name} is not a lead at {organisation.name}.", field="lead_id")
     if preceptor.id == practitioner.id:
         raise EnrolmentRuleError("A preceptee cannot be their own preceptor.", field="preceptor_id",
                                  rule="preceptor-not-self")
+    precepting_org_id, grant = preceptor_standing(preceptor, practitioner, organisation, max(on, start_on))
     if not preceptor.is_registered:
         raise EnrolmentRuleError(f"{preceptor.display_name} holds no professional registration; preceptors must be "
                                  "registered practitioners.", field="preceptor_id", rule="preceptor-registered")
@@ -159,10 +177,17 @@ def enrol(*, practitioner: User, template: TemplateVersion, organisation: Organi
     db.session.add(enrolment)
     recompute_schedule(enrolment, on)
     db.session.flush()
+    from competency.preceptors.models import PreceptorAssignment
+
+    db.session.add(PreceptorAssignment(
+        enrolment_id=enrolment.id, preceptor_id=preceptor.id, preceptor_name=preceptor.display_name,
+        organisation_id=precepting_org_id, grant_id=grant.id if grant else None, started_on=start_on,
+        assigned_by_id=by.id))
+    db.session.flush()
     record_event("programme.enrolled", actor=by, organisation=organisation, subject=enrolment, data={
         "practitioner_id": practitioner.id, "template": template.template.slug, "version": template.version,
         "preceptor_id": preceptor.id, "lead_id": lead.id, "start_on": start_on.isoformat(), "fte": enrolment.fte,
-        "start_warning": start_warning})
+        "start_warning": start_warning, "preceptor_grant_id": grant.id if grant else None})
     link = link_to("programmes.timeline", enrolment_id=enrolment.id)
     notify(practitioner, kind="programme.enrolled", title=f"You are enrolled on {template.title}",
            body=f"{preceptor.display_name} is your preceptor. Your first milestone is the "

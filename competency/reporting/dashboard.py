@@ -15,6 +15,7 @@ from competency.errors import NotFound
 from competency.progression.catalogue import catalogue
 from competency.reporting import queries
 from competency.reporting.charts import Series, bar_chart, line_chart, stacked_bar_chart
+from competency.reporting.preceptors import preceptors_section
 from competency.reporting.queries import LEVEL_LABELS, LEVELS, PRECEPTORSHIP_STATES, QUARTERS, WAITING_BANDS, OrgInfo
 from competency.reporting.tables import ReportTable, Section
 
@@ -267,6 +268,7 @@ SECTIONS: dict[str, Callable[[Scope], Section]] = {
     "turnaround": turnaround_section,
     "progression": pipeline_section,
     "confidence": confidence_section,
+    "preceptors": preceptors_section,
 }
 
 
@@ -276,7 +278,7 @@ def build(scope: Scope) -> list[Section]:
 
 # The first word of a table key names its section.
 TABLE_SECTIONS = {"workforce": "workforce", "preceptorship": "preceptorship", "signoff": "turnaround",
-                  "progression": "progression", "confidence": "confidence"}
+                  "progression": "progression", "confidence": "confidence", "preceptors": "preceptors"}
 
 
 def find_table(scope: Scope, table_key: str) -> ReportTable | None:

@@ -24,6 +24,7 @@ from competency.db import TimestampMixin, UTCDateTime, str_enum, utcnow
 from competency.extensions import db
 from competency.evidence.models import Evidence
 from competency.frameworks.models import FrameworkVersion
+from competency.grants.models import BASIS_LABELS, AssessorBasis
 
 UUID_LENGTH = 36
 
@@ -213,10 +214,19 @@ class SignOff(db.Model):
     credential_id: Mapped[str | None] = mapped_column(sa.String(300))
     recognised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Local sign-offs: the assessor's own organisation (the assessing organisation the passport
+    # names; not the practitioner's employer when a grant let someone from elsewhere sign) and why
+    # the assessor could sign. Null for recognised sign-offs and those made before grants existed.
+    assessing_organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    assessing_organisation_name: Mapped[str | None] = mapped_column(sa.String(200))
+    assessor_basis: Mapped[AssessorBasis | None] = mapped_column(str_enum(AssessorBasis))
+    grant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workforce_grant.id"))
+    placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placement.id"))
 
     practitioner: Mapped[User] = relationship(foreign_keys=[practitioner_id])
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
-    organisation: Mapped[Organisation | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+    assessing_organisation: Mapped[Organisation | None] = relationship(foreign_keys=[assessing_organisation_id])
     framework_version: Mapped[FrameworkVersion | None] = relationship()
     request: Mapped[SignOffRequest | None] = relationship(back_populates="signoff", foreign_keys=[request_id])
     revocation: Mapped[SignOffRevocation | None] = relationship(back_populates="signoff", uselist=False)
@@ -228,6 +238,10 @@ class SignOff(db.Model):
     @property
     def is_recognised(self) -> bool:
         return self.source == SignOffSource.recognised
+
+    @property
+    def assessor_basis_label(self) -> str | None:
+        return BASIS_LABELS[self.assessor_basis] if self.assessor_basis else None
 
     @property
     def assessor_registration(self) -> str:

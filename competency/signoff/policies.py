@@ -12,18 +12,31 @@ def _signed_in(user: User | None) -> bool:
     return user is not None and getattr(user, "is_authenticated", False)
 
 
+def assessor_stands(user: User, request: SignOffRequest) -> bool:
+    """The named assessor still stands where the request was made: a preceptor or lead there, or
+    holding a grant in force that covers this practitioner and capability (DESIGN.md rule 5: a
+    granted assessor sees only what the grant covers, and nothing once it has ended)."""
+    if user.id != request.assessor_id:
+        return False
+    if has_role(user, request.organisation_id, *REVIEWER_ROLES):
+        return True
+    from competency.grants.standing import request_reached_by_grant
+
+    return request_reached_by_grant(user, request)
+
+
 def can_view_request(user: User | None, request: SignOffRequest) -> bool:
     if not _signed_in(user):
         return False
-    return (user.id in (request.practitioner_id, request.assessor_id)
-            or has_role(user, request.organisation_id, *REVIEWER_ROLES))
+    return (user.id == request.practitioner_id or has_role(user, request.organisation_id, *REVIEWER_ROLES)
+            or assessor_stands(user, request))
 
 
 def may_decide(user: User | None, request: SignOffRequest) -> bool:
     """The named assessor, or a lead where the request was made (covering absence), never the practitioner."""
     if not _signed_in(user) or user.id == request.practitioner_id:
         return False
-    return user.id == request.assessor_id or has_role(user, request.organisation_id, Role.lead)
+    return has_role(user, request.organisation_id, Role.lead) or assessor_stands(user, request)
 
 
 def can_decide(user: User | None, request: SignOffRequest) -> bool:

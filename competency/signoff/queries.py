@@ -72,9 +72,15 @@ def my_requests_query(user_id: int) -> sa.Select:
 
 
 def queue_query(user: User) -> sa.Select:
-    """Pending requests this person may decide: sent to them, or at an organisation they lead. Oldest first."""
+    """Pending requests this person may decide: sent to them (while they stand there), or at an
+    organisation they lead. Oldest first."""
+    from competency.grants.queries import reach_organisation_ids
+    from competency.grants.standing import uk_today
+
     lead_orgs = org_ids_with_role(user, Role.lead)
-    reach = SignOffRequest.assessor_id == user.id
+    # Sent to them where they still stand: staff there, or reached by a grant in force.
+    stands = org_ids_with_role(user, Role.preceptor, Role.lead) | reach_organisation_ids(user.id, uk_today())
+    reach = sa.and_(SignOffRequest.assessor_id == user.id, SignOffRequest.organisation_id.in_(stands or {-1}))
     if lead_orgs:
         reach = sa.or_(reach, SignOffRequest.organisation_id.in_(lead_orgs))
     return (sa.select(SignOffRequest)

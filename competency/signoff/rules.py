@@ -4,16 +4,18 @@ Every rule has a stable ``rule`` code, which the API returns in its problem docu
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from competency.accounts.models import Membership, Role, User
-from competency.accounts.policies import current_employer_ids, org_ids_with_role
+from competency.accounts.policies import org_ids_with_role
 from competency.errors import DomainError
 from competency.extensions import db
 from competency.frameworks.models import Capability
+from competency.grants.standing import Hosts, Standing, candidate_standings, grantees_for, lock_standing, practitioner_hosts
 from competency.signoff.capabilities import level_positions
 
 ASSESSOR_ROLES = (Role.preceptor, Role.lead)
@@ -36,65 +38,128 @@ def assessor_level_position(assessor: User, organisation_ids: set[int], position
                 if job.organisation_id in organisation_ids and job.is_current_on(today)), default=0)
 
 
-def eligible_assessors(practitioner: User, capability: Capability, today: date) -> list[User]:
-    """Everyone who could sign ``capability`` off for ``practitioner`` today (rule 1), by name.
+def eligible_assessor_standings(practitioner: User, capability: Capability,
+                                today: date) -> list[tuple[User, Standing]]:
+    """Everyone who could sign ``capability`` off for ``practitioner`` today (rule 1), by name, with the
+    way each stands (colleague, placement host, grant, trained assessor).
 
-    A fixed number of statements: the candidates (staff at the practitioner's current
-    employers) with their memberships and posts, then the rule for each in memory.
+    A fixed number of statements: where the practitioner is, the grants reaching them, the
+    candidates (staff there and grantees) with their memberships and posts, then the rule
+    for each in memory.
     """
-    employers = current_employer_ids(practitioner, today)
-    if not employers:
+    hosts = practitioner_hosts(practitioner, today)
+    if not hosts.ids:
         return []
+    grants = grantees_for(practitioner, today, hosts=hosts)
+    held: dict[int, list] = defaultdict(list)
+    for grant in grants:
+        held[grant.grantee_id].append(grant)
     staff = sa.select(Membership.user_id).where(
-        Membership.organisation_id.in_(employers), Membership.role.in_(ASSESSOR_ROLES), Membership.is_active.is_(True))
+        Membership.organisation_id.in_(hosts.ids), Membership.role.in_(ASSESSOR_ROLES), Membership.is_active.is_(True))
     candidates = db.session.scalars(
-        sa.select(User).where(User.id.in_(staff), User.id != practitioner.id, User.is_active_account.is_(True))
+        sa.select(User).where(sa.or_(User.id.in_(staff), User.id.in_(list(held) or [-1])),
+                              User.id != practitioner.id, User.is_active_account.is_(True))
         .options(selectinload(User.memberships), selectinload(User.employments))
         .order_by(User.display_name, User.id)).all()
     positions = level_positions(capability.version_id)
     eligible = []
     for candidate in candidates:
         try:
-            check_assessor(candidate, practitioner, capability, today, positions=positions)
+            standing = assessor_standing(candidate, practitioner, capability, today, positions=positions,
+                                         hosts=hosts, grants=held.get(candidate.id, []))
         except DomainError:
             continue
-        eligible.append(candidate)
+        eligible.append((candidate, standing))
     return eligible
 
 
-def _common_orgs(assessor: User, practitioner: User, today: date) -> set[int]:
-    return current_employer_ids(practitioner, today) & org_ids_with_role(assessor, *ASSESSOR_ROLES)
+def eligible_assessors(practitioner: User, capability: Capability, today: date) -> list[User]:
+    """Everyone who could sign ``capability`` off for ``practitioner`` today (rule 1), by name."""
+    return [user for user, _ in eligible_assessor_standings(practitioner, capability, today)]
+
+
+def assessor_choice_label(assessor: User, standing: Standing) -> str:
+    """How a practitioner sees an assessor in the list: name, profession, and where they come from
+    when a grant brings them in."""
+    label = f"{assessor.display_name}{' - ' + assessor.profession if assessor.profession else ''}"
+    if standing.grant is not None:
+        kind = "trained assessor" if standing.basis.value == "trained_assessor" else "assessor"
+        label += f" ({standing.grant.grantee_organisation.name}, {kind} granted by " \
+                 f"{standing.grant.granting_organisation.name})"
+    return label
+
+
+def _not_eligible(message: str) -> RuleBroken:
+    return RuleBroken(message, rule="assessor_not_eligible", field="assessor_id")
+
+
+def _works_at(assessor: User, organisation_id: int, today: date) -> bool:
+    return (any(job.organisation_id == organisation_id and job.is_current_on(today) for job in assessor.employments)
+            or organisation_id in org_ids_with_role(assessor))
+
+
+def _check_standing(assessor: User, capability: Capability, standing: Standing, positions: dict[str, int],
+                    today: date) -> None:
+    name = assessor.display_name
+    if standing.needs_registration and not assessor.is_registered:
+        raise _not_eligible(f"{name} does not hold a professional registration, which a sign-off needs.")
+    if standing.grant is not None and not _works_at(assessor, standing.assessing_organisation_id, today):
+        raise _not_eligible(f"{name} no longer works at {standing.grant.grantee_organisation.name}, the organisation "
+                            "named on their grant.")
+    needed = positions.get(capability.level.code, 0)
+    if needed > min(positions.values(), default=0):
+        have = assessor_level_position(assessor, set(standing.level_organisation_ids), positions, today)
+        if have < needed:
+            raise _not_eligible(
+                f"{name} practises below the {capability.level.name.lower()} level of {capability.code}; the "
+                "assessor must practise at or above the capability's level.")
+
+
+def assessor_standing(assessor: User, practitioner: User, capability: Capability, today: date,
+                      organisation_id: int | None = None, positions: dict[str, int] | None = None, *,
+                      hosts: Hosts | None = None, grants: list | None = None, lock: bool = False) -> Standing:
+    """Rule 1: the first way ``assessor`` stands for ``practitioner`` that meets every condition.
+
+    ``lock`` re-reads and share-locks the grant or placement relied on (deciding), so a revocation
+    at the same instant is either seen here or waits until this sign-off has committed.
+
+    :raises RuleBroken: no way meets the rule; the message says why for the best candidate.
+    """
+    no_self_signoff(practitioner, assessor)
+    name = assessor.display_name
+    if not assessor.is_active_account:
+        raise _not_eligible(f"{name}'s account is not active.")
+    standings, problems = candidate_standings(assessor, practitioner, capability, today,
+                                              organisation_id=organisation_id, hosts=hosts, grants=grants)
+    if not standings:
+        if problems:
+            raise _not_eligible(f"{name} cannot sign this off: {problems[0]}.")
+        # Not a colleague: say so without naming them (the id may be anyone's).
+        where = "the organisation this request was made at" if organisation_id is not None else \
+            f"an organisation where {practitioner.display_name} currently works or is on placement"
+        raise _not_eligible(f"The person chosen is not an active preceptor or lead at {where}, and holds no "
+                            "grant to assess there.")
+    positions = positions if positions is not None else level_positions(capability.version_id)
+    first_error: RuleBroken | None = None
+    for standing in standings:
+        try:
+            _check_standing(assessor, capability, standing, positions, today)
+        except RuleBroken as error:
+            first_error = first_error or error
+            continue
+        if lock and not lock_standing(standing, today):
+            first_error = first_error or _not_eligible(
+                f"The {'grant' if standing.grant is not None else 'placement'} that let {name} sign this off has "
+                "just been revoked or ended, so the sign-off was not recorded.")
+            continue
+        return standing
+    raise first_error
 
 
 def check_assessor(assessor: User, practitioner: User, capability: Capability, today: date,
                    organisation_id: int | None = None, positions: dict[str, int] | None = None) -> int:
     """Rule 1. Returns the organisation the sign-off happens at (``organisation_id`` when given)."""
-    no_self_signoff(practitioner, assessor)
-    name = assessor.display_name
-    if not assessor.is_active_account:
-        raise RuleBroken(f"{name}'s account is not active.", rule="assessor_not_eligible", field="assessor_id")
-    common = _common_orgs(assessor, practitioner, today)
-    if organisation_id is not None:
-        common &= {organisation_id}
-    if not common:
-        # Not a colleague: say so without naming them (the id may be anyone's).
-        where = "the organisation this request was made at" if organisation_id is not None else \
-            f"an organisation where {practitioner.display_name} currently works"
-        raise RuleBroken(f"The person chosen is not an active preceptor or lead at {where}.",
-                         rule="assessor_not_eligible", field="assessor_id")
-    if not assessor.is_registered:
-        raise RuleBroken(f"{name} does not hold a professional registration, which a sign-off needs.",
-                         rule="assessor_not_eligible", field="assessor_id")
-    positions = positions if positions is not None else level_positions(capability.version_id)
-    needed = positions.get(capability.level.code, 0)
-    if needed > min(positions.values(), default=0):
-        have = assessor_level_position(assessor, common, positions, today)
-        if have < needed:
-            raise RuleBroken(
-                f"{name} practises below the {capability.level.name.lower()} level of {capability.code}; the "
-                "assessor must practise at or above the capability's level.",
-                rule="assessor_not_eligible", field="assessor_id")
-    return min(common)
+    return assessor_standing(assessor, practitioner, capability, today, organisation_id, positions).organisation_id
 
 
 def evidence_supports(practitioner: User, capability_uuid: str, evidence: list, code: str) -> None:

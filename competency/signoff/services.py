@@ -35,7 +35,7 @@ from competency.signoff.models import (
 )
 from competency.signoff.policies import may_decide, may_revoke
 from competency.signoff.queries import has_reply_since, latest_request, pending_request, standing_signoff
-from competency.signoff.rules import RuleBroken, check_assessor, evidence_supports, no_self_signoff
+from competency.signoff.rules import RuleBroken, assessor_standing, check_assessor, evidence_supports, no_self_signoff
 
 MAX_COMMENT = 5000
 
@@ -183,6 +183,7 @@ def decide(request: SignOffRequest, actor: User, outcome: Outcome, comment: str 
     if capability is None:
         raise DomainError("The capability of this request is no longer in any framework.", rule="unknown_capability")
     evidence = list(request.evidence)
+    standing = None
     if outcome == Outcome.return_:
         if not comment:
             raise RuleBroken("Give feedback so the practitioner knows what to add or change.",
@@ -190,7 +191,8 @@ def decide(request: SignOffRequest, actor: User, outcome: Outcome, comment: str 
     else:
         _check_not_signed(request.practitioner, request.capability_uuid, capability.code)
         evidence_supports(request.practitioner, request.capability_uuid, evidence, capability.code)
-        check_assessor(actor, request.practitioner, capability, today, organisation_id=request.organisation_id)
+        standing = assessor_standing(actor, request.practitioner, capability, today,
+                                     organisation_id=request.organisation_id, lock=True)
         if seen_digest and seen_digest != evidence_digest(evidence):
             raise Conflict("The evidence changed while you were reviewing it. Read it again, then decide.",
                            rule="evidence_changed")
@@ -203,7 +205,7 @@ def decide(request: SignOffRequest, actor: User, outcome: Outcome, comment: str 
                                            decided_by_id=actor.id, decided_at=now,
                                            evidence_digest=evidence_digest(evidence)))
             if outcome == Outcome.sign:
-                _record_signoff(request, capability, evidence, actor, comment, now)
+                _record_signoff(request, capability, evidence, actor, comment, now, standing)
             db.session.flush()
     except IntegrityError:
         raise Conflict("This request has just been decided by someone else. Your decision was not recorded.",
@@ -211,13 +213,19 @@ def decide(request: SignOffRequest, actor: User, outcome: Outcome, comment: str 
     record_event("signoff.signed" if outcome == Outcome.sign else "signoff.returned", actor=actor,
                  organisation=request.organisation_id, subject=request,
                  data={"capability": request.capability_uuid, "code": capability.code,
-                       "practitioner_id": request.practitioner_id, "comment": comment})
+                       "practitioner_id": request.practitioner_id, "comment": comment,
+                       **(_standing_data(standing) if standing is not None else {})})
     notifications.request_decided(request, capability.code, outcome == Outcome.sign, comment, actor)
     return request
 
 
+def _standing_data(standing) -> dict:
+    return {"basis": standing.basis.value, "assessing_organisation_id": standing.assessing_organisation_id,
+            "grant_id": standing.grant_id, "placement_id": standing.placement_id}
+
+
 def _record_signoff(request: SignOffRequest, capability: Capability, evidence: list[Evidence], assessor: User,
-                    comment: str, now: datetime) -> SignOff:
+                    comment: str, now: datetime, standing=None) -> SignOff:
     hashes = []
     for item in evidence:
         hashes.append({"evidence_id": item.id, "title": item.title, "content_hash": item.content_hash()})
@@ -233,6 +241,11 @@ def _record_signoff(request: SignOffRequest, capability: Capability, evidence: l
         assessor_registration_number=assessor.registration_number,
         organisation_id=organisation.id, organisation_name=organisation.name, evidence_hashes=hashes,
         comment=comment, signed_at=now)
+    if standing is not None:
+        assessing = db.session.get(Organisation, standing.assessing_organisation_id)
+        signoff.assessing_organisation_id, signoff.assessing_organisation_name = assessing.id, assessing.name
+        signoff.assessor_basis, signoff.grant_id = standing.basis, standing.grant_id
+        signoff.placement_id = standing.placement_id
     db.session.add(signoff)
     return signoff
 

@@ -18,7 +18,13 @@ ROLES = [
     "foreign_admin",
     "analyst",            # regional analyst (aggregate figures only)
     "editor",             # framework editor at a regional body
+    "granted_assessor",   # preceptor elsewhere holding a grant from home to assess some of its people
+    "expired_assessor",   # preceptor elsewhere whose grant from home has ended
 ]
+
+# Roles that behave like another on every route that does not list them: a granted assessor is a
+# preceptor at another organisation everywhere except within their grant (tests/access/cases_workforce.py).
+ROLE_FALLBACK = {"granted_assessor": "foreign_preceptor", "expired_assessor": "foreign_preceptor"}
 
 LOGIN = "login"  # expected: redirect to the sign-in page
 
@@ -44,6 +50,8 @@ class Case:
     def expected(self, role: str) -> int | str:
         if role in self.expect:
             return self.expect[role]
+        if role in ROLE_FALLBACK:
+            return self.expected(ROLE_FALLBACK[role])
         if role == "anonymous":
             if self.anonymous is not None:
                 return self.anonymous

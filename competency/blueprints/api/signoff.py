@@ -120,6 +120,10 @@ class SignOffOut(BaseModel):
     issuer_did: str | None
     credential_id: str | None
     revocation: RevocationOut | None
+    # The assessor's own organisation, and why they could sign (employment, placement, grant,
+    # trained_assessor); null for recognised sign-offs and those made before this was recorded.
+    assessing_organisation_name: str | None = None
+    assessor_basis: str | None = None
 
 
 class SignOffListOut(BaseModel):
@@ -161,7 +165,9 @@ def signoff_out(s: SignOff) -> SignOffOut:
         organisation_name=s.organisation_name, signed_at=s.signed_at.isoformat(), evidence_hashes=s.evidence_hashes,
         comment=s.comment, issuer_name=s.issuer_name, issuer_did=s.issuer_did, credential_id=s.credential_id,
         revocation=RevocationOut(reason=revocation.reason, revoked_by_id=revocation.revoked_by_id,
-                                 revoked_at=revocation.revoked_at.isoformat()) if revocation else None)
+                                 revoked_at=revocation.revoked_at.isoformat()) if revocation else None,
+        assessing_organisation_name=s.assessing_organisation_name,
+        assessor_basis=s.assessor_basis.value if s.assessor_basis else None)
 
 
 def visible_request(request_id: int) -> SignOffRequest:

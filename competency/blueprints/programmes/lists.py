@@ -14,6 +14,7 @@ from competency.blueprints.programmes.blueprint import bp, field_error
 from competency.blueprints.programmes.forms import CohortFilterForm, EnrolForm
 from competency.errors import DomainError
 from competency.extensions import db
+from competency.preceptors.queries import preceptor_candidates
 from competency.preceptorship import catalogue, policies, queries, services
 from competency.preceptorship.models import ProgrammeTemplate
 from competency.preceptorship.progress import needs_from, next_open_milestone, progress_of
@@ -142,7 +143,9 @@ def enrol():
     form = EnrolForm()
     people = lambda *roles: [(p.id, p.display_name) for p in queries.members_with_roles(organisation.id, *roles)]  # noqa: E731
     form.practitioner_id.choices = [(0, "Choose a person")] + people(Role.practitioner)
-    form.preceptor_id.choices = [(0, "Choose a preceptor")] + people(Role.preceptor, Role.lead)
+    # Preceptors and leads here, and people holding a preceptor grant that reaches here.
+    preceptors = {p.id: p for p in preceptor_candidates(organisation, queries.today())}
+    form.preceptor_id.choices = [(0, "Choose a preceptor")] + [(p.id, p.display_name) for p in preceptors.values()]
     form.lead_id.choices = people(Role.lead)
     form.template.choices = [(v.template.slug, f"{v.title} (version {v.version})")
                              for v in catalogue.published_versions()]
@@ -152,6 +155,7 @@ def enrol():
     if form.validate_on_submit():
         users = {p.id: p for p in queries.members_with_roles(organisation.id, Role.practitioner, Role.preceptor,
                                                               Role.lead)}
+        users.update(preceptors)
         try:
             result = services.enrol(
                 practitioner=users[form.practitioner_id.data], template=catalogue.find_published(form.template.data),

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from competency.blueprints.guards import require_allowed
 from competency.blueprints.programmes import lists  # noqa: F401  (registers the list and enrol pages)
+from competency.blueprints.programmes import preceptor_routes  # noqa: F401  (registers the change of preceptor)
 from competency.blueprints.programmes.blueprint import bp, field_error, load_enrolment, load_milestone
 from competency.blueprints.programmes.charts import confidence_chart
 from competency.blueprints.programmes.forms import (

@@ -23,7 +23,7 @@ from competency.signoff.capabilities import capabilities_by_uuid, current_framew
 from competency.signoff.models import SignOffRequest
 from competency.signoff.policies import can_view_request
 from competency.signoff.progress import NOT_STARTED, PENDING, SIGNED, STATUS_COLOURS, STATUS_LABELS, progress_grid
-from competency.signoff.rules import eligible_assessors
+from competency.signoff.rules import assessor_choice_label, eligible_assessor_standings
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 
@@ -84,10 +84,10 @@ def show_capability(capability_id: str):
 
 def _request_form(capability, form: RequestForm):
     evidence = evidence_for_capability(current_user.id, capability.uuid)
-    assessors = eligible_assessors(current_user, capability, _today())
+    standings = eligible_assessor_standings(current_user, capability, _today())
+    assessors = [a for a, _ in standings]
     form.evidence_ids.choices = [(e.id, f"{e.title} ({e.kind_label}, {e.occurred_on:%d %b %Y})") for e in evidence]
-    form.assessor_id.choices = [
-        (a.id, f"{a.display_name}{' - ' + a.profession if a.profession else ''}") for a in assessors]
+    form.assessor_id.choices = [(a.id, assessor_choice_label(a, standing)) for a, standing in standings]
     return evidence, assessors
 
 

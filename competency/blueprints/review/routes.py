@@ -13,6 +13,8 @@ from competency.blueprints.review.forms import DecisionForm, MessageForm, Revoke
 from competency.db import utcnow
 from competency.errors import DomainError
 from competency.extensions import db
+from competency.grants.queries import held_grants
+from competency.grants.standing import uk_today
 from competency.reminders.dispatch import dispatch_outbox
 from competency.signoff import conversation, queries, services
 from competency.signoff.capabilities import capabilities_by_uuid, find_capability
@@ -33,7 +35,9 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 
 
 def _reviews(user) -> bool:
-    return has_any_role(user, Role.preceptor, Role.lead)
+    """Preceptors and leads, and anyone holding an assessing grant in force (a trained assessor
+    is often a practitioner with no staff role)."""
+    return has_any_role(user, Role.preceptor, Role.lead) or bool(held_grants(user.id, uk_today()))
 
 
 add_nav_item("review.queue", "Review", _reviews, order=25)

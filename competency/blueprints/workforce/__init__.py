@@ -1,0 +1,1 @@
+"""Grants, placements and preceptor records: the cross-organisation workforce pages."""
