@@ -38,6 +38,9 @@ def unread_notifications(user) -> int:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    from competency.blueprints.form_fields import field_kind
+
+    app.jinja_env.globals["field_kind"] = field_kind
 
     @app.context_processor
     def _globals():
