@@ -175,6 +175,7 @@ class SignOff(db.Model):
 
     practitioner: Mapped[User] = relationship(foreign_keys=[practitioner_id])
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
+    recognised_by: Mapped[User | None] = relationship(foreign_keys=[recognised_by_id])
     organisation: Mapped[Organisation | None] = relationship()
     framework_version: Mapped[FrameworkVersion | None] = relationship()
     request: Mapped[SignOffRequest | None] = relationship(back_populates="signoff", foreign_keys=[request_id])
