@@ -103,7 +103,9 @@ class RefusedUpload:
 
 def size_text(size: int) -> str:
     megabytes = size / (1024 * 1024)
-    return f"{megabytes:.1f} MB" if megabytes >= 1 else f"{max(1, round(size / 1024))} KB"
+    if megabytes >= 1:
+        return f"{megabytes:.1f}".removesuffix(".0") + " MB"  # "25 MB", "20.5 MB": as the form's script says it
+    return f"{max(1, round(size / 1024))} KB"
 
 
 def refused_uploads(files: list[FileStorage]) -> list[RefusedUpload]:

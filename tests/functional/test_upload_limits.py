@@ -48,7 +48,7 @@ def test_a_25_mb_file_is_refused_on_the_form_and_everything_typed_is_kept(app, w
                               content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 400, page[:500]
-    assert "\u201ccourse-slides.pdf\u201d is 25.0 MB, more than the 20 MB limit for each file" in page
+    assert "\u201ccourse-slides.pdf\u201d is 25 MB, more than the 20 MB limit for each file" in page
     assert 'href="#file"' in page  # the error summary links to the file input
     assert 'value="Moving and handling update"' in page
     assert "Half-day course: hoists, slide sheets and a risk assessment." in page
