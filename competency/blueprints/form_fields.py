@@ -150,6 +150,9 @@ class DateInputField(Field):
 
 def _limit_hint(description: str) -> str:
     limit = size_limit_text(current_app.config["MAX_UPLOAD_BYTES"])
+    description = description.strip()
+    if description and not description.endswith((".", "?", "!")):
+        description += "."
     return f"{description} Each file can be up to {limit}.".strip()
 
 

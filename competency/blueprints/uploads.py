@@ -98,7 +98,7 @@ class RefusedUpload:
             return (f"\u201c{self.filename}\u201d was not uploaded: you can add up to {max_files} files at a time. "
                     "Add the others afterwards from the evidence page.")
         return (f"\u201c{self.filename}\u201d is {size_text(self.size)}, more than the {size_limit_text(max_bytes)} "
-                "limit for each file. Choose a smaller file, or save it as a smaller PDF or image.")
+                "limit for each file. Choose a smaller file.")
 
 
 def size_text(size: int) -> str:
