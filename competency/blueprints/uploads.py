@@ -20,7 +20,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 
-from flask import Flask, Request, current_app, request
+from flask import Flask, Request, current_app
 from werkzeug.datastructures import FileStorage
 
 from competency.evidence.uploads import size_limit_text
@@ -117,11 +117,6 @@ def refused_uploads(files: list[FileStorage]) -> list[RefusedUpload]:
         if isinstance(stream, CappedUpload) and item.filename and (stream.too_many or stream.received > limit):
             refused.append(RefusedUpload(item.filename, stream.received, stream.too_many))
     return refused
-
-
-def chosen_filenames(field_name: str) -> list[str]:
-    """Names of the files sent in ``field_name`` (to say which ones a re-shown form did not keep)."""
-    return [item.filename for item in request.files.getlist(field_name) if item.filename]
 
 
 def register_uploads(app: Flask) -> None:
