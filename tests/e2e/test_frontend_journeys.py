@@ -102,6 +102,3 @@ def test_the_passport_page_says_what_each_capability_is(site, page):
     code = FACTS["support"][1]
     assert re.search(rf"{code}</span>.*</a> Statement for {code}", page.content())
     assert_accessible(page, narrow=True)
-    with page.expect_download() as download:
-        page.click("a:has-text('Download as PDF')")
-    assert download.value.suggested_filename.endswith(".pdf")
