@@ -7,6 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask
 export FLASK_APP := competency:create_app
+# `make run PORT=5050` serves on another port (BASE_URL follows it unless set).
+PORT ?= 5000
 
 RUN_DEBS := python3-venv nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) postgresql redis-server chromium poppler-utils libzbar0
@@ -15,7 +17,7 @@ BENCH_DEBS := $(TEST_DEBS) wrk
 .PHONY: help install install-test debs-run debs-test run test bench clean
 
 help:
-	@echo "make run    - install and start the platform with demo data on http://127.0.0.1:5000"
+	@echo "make run    - install and start the platform with demo data on http://127.0.0.1:5000 (PORT=5050 for another)"
 	@echo "make test   - install test needs and run the whole suite (SQLite, then PostgreSQL)"
 	@echo "make bench  - benchmarks at ICS scale (PostgreSQL)"
 
@@ -48,8 +50,8 @@ install-test: debs-test install
 
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) demo seed
-	@bash scripts/run-embedded.sh
+	@mkdir -p instance; set -o pipefail; BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}" $(FLASK) demo seed | tee instance/demo-accounts.txt
+	@PORT=$(PORT) bash scripts/run-embedded.sh
 
 test: install-test
 	@bash scripts/run-tests.sh

@@ -23,6 +23,7 @@ def create_app(config: type | None = None) -> Flask:
     register_secret_key(app, config)
     register_extensions(app)
     register_blueprints(app)
+    register_uploads(app)
     register_security(app)
     register_proxy(app)
     register_errorhandlers(app)
@@ -62,7 +63,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see this page."
-    login_manager.login_message_category = "info"
+    login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
     use_fast_hashing(bool(app.config.get("PASSWORD_HASH_FAST")))
 
@@ -78,6 +79,12 @@ def register_blueprints(app: Flask) -> None:
     from competency.blueprints import register_all
 
     register_all(app)
+
+
+def register_uploads(app: Flask) -> None:
+    from competency.blueprints.uploads import register_uploads as _register
+
+    _register(app)
 
 
 def register_security(app: Flask) -> None:

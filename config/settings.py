@@ -74,6 +74,10 @@ class BaseConfig:
     UPLOAD_STORAGE_BACKEND = _env("UPLOAD_STORAGE_BACKEND", "local")
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
+    # Form uploads (competency/blueprints/uploads.py): files kept per submission, and the largest
+    # multipart body read (dropping what is over the limits) so the form can say what was too big.
+    MAX_UPLOAD_FILES = 5
+    MAX_MULTIPART_BYTES = _env_int("MAX_MULTIPART_BYTES", 10 * MAX_UPLOAD_BYTES)
     SIGNING_KEY_DIR = Path(_env("SIGNING_KEY_DIR", str(INSTANCE_DIR / "keys")))
     # The audit chain's HMAC keys and its anchor file, outside the database (competency/audit).
     # Unset: ``audit-keys/`` and ``audit-anchors.jsonl`` in the app's instance folder.

@@ -1,5 +1,5 @@
 // Copies the compiled NHS.UK frontend into competency/static/vendor/nhsuk (git-ignored).
-import { cpSync, mkdirSync, rmSync, existsSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,7 +13,16 @@ if (!existsSync(dist)) {
 }
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-cpSync(join(dist, "nhsuk-frontend.min.css"), join(out, "nhsuk-frontend.min.css"));
+// The stylesheet's @font-face rules fetch the licensed Frutiger font from the NHS's own CDN, which the
+// CSP (font-src 'self') refuses and the npm package does not ship: drop them, so pages use the
+// design system's own fallback stack (Arial, sans-serif) without a blocked request on every page.
+const css = readFileSync(join(dist, "nhsuk-frontend.min.css"), "utf8");
+const withoutFonts = css.replace(/@font-face\{[^}]*\}/g, "").replace(/\/\*# sourceMappingURL=[^*]*\*\//, "");
+if (/@font-face|https?:\/\/assets\.nhs\.uk/.test(withoutFonts)) {
+  console.error("nhsuk-frontend.min.css still refers to remote fonts: update scripts/build-assets.mjs");
+  process.exit(1);
+}
+writeFileSync(join(out, "nhsuk-frontend.min.css"), withoutFonts);
 cpSync(join(dist, "nhsuk-frontend.min.js"), join(out, "nhsuk-frontend.min.js"));
 cpSync(join(dist, "assets"), join(out, "assets"), { recursive: true });
 const axe = join(root, "node_modules", "axe-core", "axe.min.js");

@@ -1,8 +1,13 @@
 """Error pages for the web UI (the API answers problem+json from its own handlers)."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from competency.evidence.uploads import size_limit_text
 
 from competency.extensions import db
 
@@ -18,9 +23,30 @@ MESSAGES = {
 }
 
 
-def _render(code: int, detail: str | None = None):
+def _render(code: int, detail: str | None = None, back: str | None = None):
     title, body = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, body=detail or body), code
+    return render_template("errors/error.html", code=code, title=title, body=detail or body, back=back), code
+
+
+def _page_to_go_back_to() -> str | None:
+    """The same-site page the person came from, else this address when it can be opened."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    try:
+        current_app.url_map.bind(request.host).match(request.path, method="GET")
+    except HTTPException:
+        return None
+    return request.path
+
+
+def _too_large():
+    """Only for bodies beyond what the app reads at all (see competency/blueprints/uploads.py):
+    smaller over-size uploads are refused on the form itself."""
+    limit = size_limit_text(current_app.config["MAX_UPLOAD_BYTES"])
+    return _render(413, f"Each file can be up to {limit}, and a form can send at most "
+                        f"{current_app.config['MAX_UPLOAD_FILES']} files at a time. Go back, choose smaller or "
+                        "fewer files, and send the form again.", back=_page_to_go_back_to())
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -30,6 +56,8 @@ def register_error_handlers(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return {"type": "about:blank", "title": MESSAGES.get(code, MESSAGES[500])[0], "status": code}, code, {
                 "Content-Type": "application/problem+json"}
+        if code == 413:
+            return _too_large()
         return _render(code)
 
     for code in MESSAGES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask_login import current_user
 
 from competency.accounts import policies
@@ -29,6 +29,28 @@ def format_datetime(value: datetime | None) -> str:
     return f"{local.day} {local:%B %Y at %H:%M}"
 
 
+def level_name(code: str | None) -> str:
+    """A level of practice by name ("Registered practitioner"), never its code; the names come from
+    the published frameworks, read once per request."""
+    if not code:
+        return ""
+    names = g.get("_level_names") if has_app_context() else None
+    if names is None:
+        import sqlalchemy as sa
+
+        from competency.extensions import db
+        from competency.frameworks.models import FrameworkVersion, Level, VersionStatus
+
+        rows = db.session.execute(
+            sa.select(Level.code, Level.name).join(FrameworkVersion, Level.version_id == FrameworkVersion.id)
+            .where(FrameworkVersion.status.in_((VersionStatus.published, VersionStatus.retired)))
+            .order_by(FrameworkVersion.id))
+        names = {level_code: name for level_code, name in rows}  # the newest version's name wins
+        if has_app_context():
+            g._level_names = names
+    return names.get(code) or code.replace("_", " ").capitalize()
+
+
 def unread_notifications(user) -> int:
     from competency.reminders.queries import unread_count
 
@@ -38,6 +60,10 @@ def unread_notifications(user) -> int:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["level_name"] = level_name
+    from competency.blueprints.form_fields import field_kind
+
+    app.jinja_env.globals["field_kind"] = field_kind
 
     @app.context_processor
     def _globals():

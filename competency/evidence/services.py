@@ -21,6 +21,8 @@ ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquo
 MAX_TEXT = 20_000
 MAX_TITLE = 200
 MAX_ATTACHMENTS = 20
+# Nobody's working life has evidence older than this; an earlier year is a typing slip (1899, 0026).
+EARLIEST_EVIDENCE_DATE = date(1950, 1, 1)
 
 
 def sanitise(text: str | None) -> str:
@@ -56,6 +58,9 @@ def _validate(kind: EvidenceKind, title: str, occurred_on: date | None, text: st
         raise DomainError("Enter the date this happened.", rule="date_required", field="occurred_on")
     if occurred_on > today:
         raise DomainError("The date cannot be in the future.", rule="date_in_future", field="occurred_on")
+    if occurred_on < EARLIEST_EVIDENCE_DATE:
+        raise DomainError(f"The date must be on or after {EARLIEST_EVIDENCE_DATE.day} {EARLIEST_EVIDENCE_DATE:%B %Y}.",
+                          rule="date_implausible", field="occurred_on")
     if kind == EvidenceKind.feedback and feedback_source is None:
         raise DomainError("Say who gave this feedback.", rule="feedback_source_required", field="feedback_source")
     if kind != EvidenceKind.feedback and feedback_source is not None:

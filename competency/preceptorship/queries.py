@@ -158,6 +158,8 @@ def cohort_state(on: date):
         (Enrolment.status == EnrolmentStatus.completed, "completed"),
         (_exists_pause_on(on), "paused"),
         (_open_milestone(EnrolmentMilestone.due_on < on), "overdue"),
+        # A supervision gap is as overdue as a late review: never "on track" beside "Overdue since".
+        (Enrolment.next_supervision_due_on < on, "overdue"),
         (_open_milestone(EnrolmentMilestone.due_soon_on <= on), "due_soon"),
         else_="on_track",
     )

@@ -227,6 +227,7 @@ class SignOff(db.Model):
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     assessing_organisation: Mapped[Organisation | None] = relationship(foreign_keys=[assessing_organisation_id])
+    recognised_by: Mapped[User | None] = relationship(foreign_keys=[recognised_by_id])
     framework_version: Mapped[FrameworkVersion | None] = relationship()
     request: Mapped[SignOffRequest | None] = relationship(back_populates="signoff", foreign_keys=[request_id])
     revocation: Mapped[SignOffRevocation | None] = relationship(back_populates="signoff", uselist=False)

@@ -157,7 +157,8 @@ def capability_history(user_id: int, capability_uuid: str) -> tuple[list[SignOff
     signoffs = list(db.session.scalars(
         sa.select(SignOff)
         .where(SignOff.practitioner_id == user_id, SignOff.capability_uuid == capability_uuid)
-        .options(selectinload(SignOff.revocation).selectinload(SignOffRevocation.revoked_by))
+        .options(selectinload(SignOff.revocation).selectinload(SignOffRevocation.revoked_by),
+                 selectinload(SignOff.recognised_by))
         .order_by(SignOff.signed_at.desc(), SignOff.id.desc())))
     return requests, signoffs
 

@@ -61,6 +61,8 @@ CASES = [
          expect=DECIDERS),
     Case("passport.decline_item", lambda w: f"/passport/imports/items/{w.import_item.id}/decline", method="POST",
          expect=DECIDERS),
+    Case("passport.recognise_all_valid", lambda w: f"/passport/imports/{w.passport_import.id}/recognise-all",
+         method="POST", expect=DECIDERS),
     # Public: no account needed.
     Case("verify.index", lambda w: "/verify", anonymous=200),
     Case("verify.check", lambda w: "/verify", method="POST", data=lambda w: {}, anonymous=400, default=400),

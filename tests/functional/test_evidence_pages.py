@@ -92,7 +92,7 @@ def test_an_oversized_upload_is_refused(app, world, login, browser, monkeypatch)
     before = upload_dir(app)
     response = browser.submit(f"/evidence/{evidence.id}", {"file": (io.BytesIO(PDF_BYTES + b"0" * 4096), "big.pdf")},
                               post_url=f"/evidence/{evidence.id}/files", content_type="multipart/form-data")
-    assert response.status_code == 400 and "larger than 1 KB" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "more than the 1 KB limit" in response.get_data(as_text=True)
     assert upload_dir(app) == before
 
 

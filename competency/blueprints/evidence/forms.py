@@ -1,14 +1,35 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import DateField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, StopValidation
 
+from competency.blueprints.form_fields import DateInputField, LimitedFileField, LimitedMultipleFileField
+from competency.db import utcnow
 from competency.evidence.models import FEEDBACK_SOURCE_LABELS, KIND_LABELS
+from competency.evidence.services import EARLIEST_EVIDENCE_DATE, MAX_TEXT, MAX_TITLE
 
 KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
 FEEDBACK_CHOICES = [(source.value, label) for source, label in FEEDBACK_SOURCE_LABELS.items()]
+TEXT_TOO_LONG = f"must be {MAX_TEXT:,} characters or fewer"
+
+
+def evidence_today():
+    """The latest date evidence may carry: the same day the service checks against."""
+    return utcnow().date()
+
+
+class ChoiceRadioField(RadioField):
+    """Radios whose only message is ours ("Choose ..."), never WTForms' "Not a valid choice"."""
+
+    def __init__(self, label=None, validators=None, *, message: str, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+        self.flags.required = True
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {value for value, _label in self.choices}:
+            raise StopValidation(self.message)
 
 
 class CapabilityChoiceField(SelectMultipleField):
@@ -19,28 +40,41 @@ class CapabilityChoiceField(SelectMultipleField):
 
 
 class EvidenceForm(FlaskForm):
-    kind = RadioField("What kind of evidence is this?", choices=KIND_CHOICES,
-                      validators=[DataRequired("Choose what kind of evidence this is")])
-    title = StringField("Title", validators=[DataRequired("Enter a title"), Length(max=200)],
+    kind = ChoiceRadioField("What kind of evidence is this?", choices=KIND_CHOICES,
+                            message="Choose what kind of evidence this is")
+    title = StringField("Title", validators=[DataRequired("Enter a title"),
+                                             Length(max=MAX_TITLE,
+                                                    message=f"The title must be {MAX_TITLE} characters or fewer")],
                         description="A few words you will recognise later, for example 'First solo home visit'.")
-    occurred_on = DateField("Date", validators=[DataRequired("Enter the date this happened, like 2026-10-27")],
-                            description="When it happened, or the date on the certificate.")
-    text = TextAreaField("Description", validators=[Optional(), Length(max=20000)],
-                         description="What happened and what it shows. For a certificate or CPD record, say what "
-                                     "it covered.")
-    what_happened = TextAreaField("What happened?", validators=[Optional(), Length(max=20000)])
+    occurred_on = DateInputField("When did it happen?", subject="The date",
+                                 required_message="Enter the date this happened",
+                                 earliest=EARLIEST_EVIDENCE_DATE, latest=evidence_today,
+                                 latest_message="The date must be today or in the past",
+                                 description="Or the date on the certificate. For example, 27 10 2026.")
+    # Required unless the structured reflection below is filled in: the service checks that,
+    # and the label says so rather than calling it optional.
+    text = TextAreaField("Description", validators=[Length(max=MAX_TEXT, message=f"The description {TEXT_TOO_LONG}")],
+                         description="What happened and what it shows. For a certificate or CPD record, say what it "
+                                     "covered. For a reflection you can use the three questions below instead.")
+    what_happened = TextAreaField("What happened?",
+                                  validators=[Length(max=MAX_TEXT, message=f"What happened {TEXT_TOO_LONG}")])
     so_what = TextAreaField("So what? What did you learn, and why does it matter?",
-                            validators=[Optional(), Length(max=20000)])
-    now_what = TextAreaField("Now what? What will you do differently?", validators=[Optional(), Length(max=20000)])
+                            validators=[Length(max=MAX_TEXT, message=f"So what {TEXT_TOO_LONG}")])
+    now_what = TextAreaField("Now what? What will you do differently?",
+                             validators=[Length(max=MAX_TEXT, message=f"Now what {TEXT_TOO_LONG}")])
     feedback_source = RadioField("Who gave this feedback?", choices=FEEDBACK_CHOICES, validate_choice=False,
-                                 validators=[Optional()],
                                  description="Only for feedback or testimony.")
     capabilities = CapabilityChoiceField("Capabilities this evidence supports")
-    file = FileField("Attach a file", description="Optional. PDF, image, Word, Excel, PowerPoint, OpenDocument text "
-                                                  "or plain text.")
+    # The picker's filter (not saved): see competency/blueprints/evidence/picker.py.
+    capability_search = StringField("Search by code or words", validators=[
+        Length(max=100, message="Search for 100 characters or fewer")])
+    capability_level = SelectField("Level of practice", validate_choice=False)
+    capability_pillar = SelectField("Pillar", validate_choice=False)
+    file = LimitedMultipleFileField("Files", description="PDF, image, Word, Excel, PowerPoint, OpenDocument text or "
+                                                         "plain text. You can choose several files at once.")
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Add a file", validators=[DataRequired("Choose a file to upload")],
-                     description="PDF, image (PNG, JPEG, GIF, WebP), Word, Excel, PowerPoint, OpenDocument text or "
-                                 "plain text.")
+    file = LimitedFileField("Add a file", validators=[DataRequired("Choose a file to upload")],
+                            description="PDF, image (PNG, JPEG, GIF, WebP), Word, Excel, PowerPoint, OpenDocument "
+                                        "text or plain text.")

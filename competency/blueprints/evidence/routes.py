@@ -8,8 +8,10 @@ from markupsafe import Markup, escape
 from competency.accounts.models import Role
 from competency.accounts.policies import has_any_role
 from competency.blueprints.evidence.forms import EvidenceForm, UploadForm
+from competency.blueprints.evidence.picker import build_picker, current_level_code
 from competency.blueprints.guards import require_allowed, require_visible
 from competency.blueprints.navigation import add_nav_item
+from competency.db import utcnow
 from competency.errors import DomainError
 from competency.evidence import queries, services
 from competency.evidence.models import Attachment, Evidence, EvidenceKind, FeedbackSource
@@ -54,26 +56,41 @@ def _own(evidence_id: int) -> Evidence:
     return evidence
 
 
-def _capability_groups(form: EvidenceForm, linked: set[str]):
-    """Set the form's choices and return [(pillar, [(level, [capability])])] for the template."""
+def _capability_picker(form: EvidenceForm, linked: set[str]):
+    """Set the form's choices; return (version, picker, older capabilities) for the template."""
     version = current_framework_version()
-    groups = []
+    picker = None
     choices = []
+    selected = set(form.capabilities.data or []) | linked
     if version is not None:
         pillars, levels, capabilities = version_contents(version)
-        by_cell: dict[tuple[int, int], list] = {}
-        for capability in capabilities:
-            by_cell.setdefault((capability.pillar_id, capability.level_id), []).append(capability)
-            choices.append((capability.uuid, f"{capability.code}: {capability.statement}"))
-        for pillar in pillars:
-            rows = [(level, by_cell[(pillar.id, level.id)]) for level in levels if (pillar.id, level.id) in by_cell]
-            groups.append((pillar, rows))
+        choices = [(capability.uuid, f"{capability.code}: {capability.statement}") for capability in capabilities]
+        picker = build_picker(pillars, levels, capabilities, selected=set(form.capabilities.data or []),
+                              search=form.capability_search.data, level=form.capability_level.data,
+                              pillar=form.capability_pillar.data,
+                              own_level=current_level_code(current_user, utcnow().date()))
+        form.capability_level.choices = picker.level_choices()
+        form.capability_pillar.choices = picker.pillar_choices()
+        form.capability_level.data, form.capability_pillar.data = picker.level, picker.pillar
+        form.capability_search.data = picker.search
+    else:
+        form.capability_level.choices = form.capability_pillar.choices = []
     known = {value for value, _ in choices}
-    older = capabilities_by_uuid(linked - known)
+    older = capabilities_by_uuid(selected - known)
     for capability in older.values():
         choices.append((capability.uuid, f"{capability.code}: {capability.statement} (earlier framework version)"))
     form.capabilities.choices = choices
-    return version, groups, list(older.values())
+    return version, picker, list(older.values())
+
+
+def _filtering(form: EvidenceForm) -> bool:
+    """The no-JavaScript "Show matching capabilities" button: re-show the form, save nothing."""
+    return request.method == "POST" and request.form.get("picker") == "filter"
+
+
+def _render_form(form: EvidenceForm, evidence: Evidence | None, version, picker, older, status: int):
+    return render_template("evidence/form.html", form=form, picker=picker, older=older, evidence=evidence,
+                           version=version, filtering=_filtering(form)), status
 
 
 def _service_fields(form: EvidenceForm) -> dict:
@@ -103,6 +120,22 @@ def _read_upload(file_storage) -> tuple[str | None, bytes]:
     return file_storage.filename, file_storage.stream.read(limit + 1)
 
 
+def _chosen_files(form: EvidenceForm) -> list:
+    return [item for item in request.files.getlist(form.file.name) if item.filename]
+
+
+def _attach_files(evidence: Evidence, form: EvidenceForm) -> None:
+    """Store every chosen file, or none: a refused file names itself in the message."""
+    for item in _chosen_files(form):
+        filename, data = _read_upload(item)
+        try:
+            services.add_attachment(evidence, current_user, filename=filename, data=data)
+        except DomainError as error:
+            if filename and filename not in error.message:
+                error.message = f"{filename}: {error.message}"
+            raise
+
+
 @bp.get("/")
 @login_required
 def list_evidence():
@@ -122,13 +155,11 @@ def new_evidence():
         preset = request.args.get("capability")
         form.capabilities.data = [preset] if preset else []
         form.kind.data = form.kind.data or EvidenceKind.reflection.value
-    version, groups, older = _capability_groups(form, set(form.capabilities.data or []))
-    if form.validate_on_submit():
+    version, picker, older = _capability_picker(form, set(form.capabilities.data or []))
+    if not _filtering(form) and form.validate_on_submit():
         try:
             evidence = services.create_evidence(current_user, **_service_fields(form))
-            filename, data = _read_upload(request.files.get(form.file.name))
-            if filename is not None:
-                services.add_attachment(evidence, current_user, filename=filename, data=data)
+            _attach_files(evidence, form)
         except DomainError as error:
             db.session.rollback()
             _attach_error(form, error)
@@ -136,9 +167,8 @@ def new_evidence():
             db.session.commit()
             flash("Evidence saved.", "info")
             return redirect(url_for("evidence.show_evidence", evidence_id=evidence.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("evidence/form.html", form=form, groups=groups, older=older, evidence=None,
-                           version=version), status
+    status = 400 if request.method == "POST" and not _filtering(form) else 200
+    return _render_form(form, None, version, picker, older, status)
 
 
 @bp.get("/<int:evidence_id>")
@@ -163,8 +193,8 @@ def edit_evidence(evidence_id: int):
         form.kind.data = evidence.kind.value
         form.feedback_source.data = evidence.feedback_source.value if evidence.feedback_source else None
         form.capabilities.data = sorted(evidence.capability_uuids)
-    version, groups, older = _capability_groups(form, evidence.capability_uuids | set(form.capabilities.data or []))
-    if form.validate_on_submit():
+    version, picker, older = _capability_picker(form, evidence.capability_uuids | set(form.capabilities.data or []))
+    if not _filtering(form) and form.validate_on_submit():
         try:
             services.update_evidence(evidence, current_user, **_service_fields(form))
         except DomainError as error:
@@ -174,9 +204,8 @@ def edit_evidence(evidence_id: int):
             db.session.commit()
             flash("Evidence updated.", "info")
             return redirect(url_for("evidence.show_evidence", evidence_id=evidence.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("evidence/form.html", form=form, groups=groups, older=older, evidence=evidence,
-                           version=version), status
+    status = 400 if request.method == "POST" and not _filtering(form) else 200
+    return _render_form(form, evidence, version, picker, older, status)
 
 
 @bp.post("/<int:evidence_id>/delete")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from competency.blueprints.form_fields import LimitedFileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -26,7 +26,7 @@ class ImportForm(FlaskForm):
                                   description="Where you are bringing your passport to.")
     share_url = URLField("Share link", validators=[Optional(), Length(max=500)],
                          description="A share link from your previous employer's passport page")
-    file = FileField("Passport file", description="Or the passport bundle (.json) you downloaded")
+    file = LimitedFileField("Passport file", description="Or the passport bundle (.json) you downloaded")
 
 
 class TrustedIssuerForm(FlaskForm):

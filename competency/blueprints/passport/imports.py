@@ -10,7 +10,7 @@ from competency.blueprints.passport.forms import ImportForm
 from competency.blueprints.passport.routes import bp
 from competency.errors import DomainError
 from competency.extensions import db, limiter
-from competency.passport import importing, queries
+from competency.passport import importing, queries, recognition
 from competency.passport.models import ImportItem, ImportSource
 from competency.passport.policies import can_decide_import, can_review_imports, can_see_import
 from competency.passport.verifying import UnreadableUpload, parse_upload, payload_from_share_url
@@ -58,8 +58,7 @@ def import_passport():
                 source, url = ImportSource.share_link, form.share_url.data.strip()
             else:
                 raise UnreadableUpload("Enter a share link or choose your passport file.")
-            record = importing.import_credentials(current_user, organisation, payload, source=source,
-                                                  source_url=url)
+            record = recognition.bring_passport(current_user, organisation, payload, source=source, source_url=url)
         except DomainError as error:
             db.session.rollback()
             errors.append(error.message)
@@ -94,7 +93,32 @@ def imports():
 def import_detail(import_id: int):
     record = _visible_import(import_id)
     return render_template("passport/import_detail.html", record=record,
-                           can_decide=can_decide_import(current_user, record))
+                           can_decide=can_decide_import(current_user, record),
+                           waiting=recognition.waiting(record))
+
+
+@bp.post("/imports/<int:import_id>/recognise-all")
+@login_required
+def recognise_all_valid(import_id: int):
+    record = _visible_import(import_id)
+    if not can_decide_import(current_user, record):
+        abort(403)
+    try:
+        outcome = recognition.recognise_all_valid(record, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("passport.import_detail", import_id=record.id))
+    db.session.commit()
+    holder = record.holder.display_name
+    if outcome.recognised:
+        count = len(outcome.recognised)
+        flash(f"{count} credential{'s are' if count != 1 else ' is'} now recognised for {holder}.", "success")
+    for item, message in outcome.refused:
+        flash(f"{item.name}: {message}", "error")
+    if not outcome.recognised and not outcome.refused:
+        flash("Nothing was waiting to be recognised.", "info")
+    return redirect(url_for("passport.import_detail", import_id=record.id))
 
 
 @bp.post("/imports/<int:import_id>/recheck")

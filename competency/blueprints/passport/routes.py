@@ -13,6 +13,7 @@ from competency.extensions import db
 from competency.passport import issuing, queries, sharing
 from competency.passport.keys import KeyFileError
 from competency.passport.pdf import render_passport_pdf, verify_url
+from competency.passport.statements import capability_statements
 from competency.accounts.queries import organisations_administered
 from competency.blueprints.navigation import add_nav_item
 from competency.passport.policies import can_review_imports
@@ -45,6 +46,7 @@ def index():
     overview = queries.passport_overview(current_user)
     shares = db.session.scalars(queries.holder_shares_query(current_user.id).limit(5)).all()
     return render_template("passport/index.html", overview=overview, shares=shares, today=date.today(),
+                           statements=capability_statements(overview.credentials),
                            imports=queries.my_imports(current_user.id)[:5], verify_url=verify_url,
                            can_review_imports=can_review_imports(current_user),
                            administered=organisations_administered(current_user))

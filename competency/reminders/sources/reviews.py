@@ -62,9 +62,13 @@ def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
         else:
             heading, body = (f"{title} is due {when_text}",
                              f"It is due on {long_date(row.due_on)}. Agree a time with the training provider.")
+        # Only those who manage the apprenticeship record reviews; the apprentice is sent to the
+        # reviews on their own apprenticeship page, which they can open.
+        link = (link_to("progression.show_apprenticeship", apprenticeship_id=apprenticeship.id) + "#reviews"
+                if row.user_id == apprenticeship.user_id
+                else link_to("progression.record_review", review_id=review.id))
         texts[row.id] = ReminderText(
-            title=heading, body=body,
-            link=link_to("progression.record_review", review_id=review.id),
+            title=heading, body=body, link=link,
             context={"milestone_title": f"progress review {review.sequence}", "stage": row.stage},
         )
     return texts

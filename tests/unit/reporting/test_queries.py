@@ -90,6 +90,9 @@ class TestPreceptorship:
             return {state: n for _, state, n in queries.preceptorship_states(org, day)}
 
         assert state_on(self.START + timedelta(days=1)) == {"on_track": 1}
+        assert state_on(date(2027, 1, 12)) == {"overdue": 1}    # no supervision yet: the first one is late
+        from competency.preceptorship.logs import record_supervision
+        record_supervision(enrolment, held_on=date(2027, 1, 8), minutes=60, by=team.preceptor, on=date(2027, 1, 8))
         assert state_on(date(2027, 1, 12)) == {"due_soon": 1}   # learning agreement due 18 Jan, window 7 days
         assert state_on(date(2027, 1, 25)) == {"overdue": 1}
         record_pause(enrolment, start_on=date(2027, 1, 20), end_on=date(2027, 2, 20), reason=PauseReason.sickness,
