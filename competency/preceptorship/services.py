@@ -28,7 +28,7 @@ from competency.preceptorship.models import (
     TemplateStatus,
     TemplateVersion,
 )
-from competency.preceptorship.scheduling import add_months, check_supervision, due_on, due_soon_on
+from competency.preceptorship.scheduling import Timing, add_months, check_supervision, due_soon_on, programme_dates
 from competency.reminders.outbox import notify
 from competency.reminders.sources.base import link_to
 
@@ -73,11 +73,13 @@ def preceptor_registration_problem(preceptor: User, start_on: date) -> str | Non
 
 def recompute_schedule(enrolment: Enrolment, on: date) -> None:
     """Store every milestone's due dates and the next supervision date from the current inputs."""
-    pauses = enrolment.pause_ranges
+    timings = [Timing(m.code, m.definition.due_day, m.definition.is_after_completion,
+                      m.definition.completes_programme) for m in enrolment.milestones]
+    dates = programme_dates(enrolment.start_on, timings, enrolment.fte, enrolment.pause_ranges,
+                            completed_on=enrolment.completed_on)
     for milestone in enrolment.milestones:
-        definition = milestone.definition
-        milestone.due_on = due_on(enrolment.start_on, definition.due_day, enrolment.fte, pauses)
-        milestone.due_soon_on = due_soon_on(milestone.due_on, definition.window_days)
+        milestone.due_on = dates[milestone.code]
+        milestone.due_soon_on = due_soon_on(milestone.due_on, milestone.definition.window_days)
     refresh_supervision_due(enrolment, on)
 
 
@@ -270,6 +272,8 @@ def complete(enrolment: Enrolment, *, outcome: Outcome, by: User | None, on: dat
     enrolment.status = EnrolmentStatus.completed
     enrolment.completed_on = on
     enrolment.outcome = outcome
+    # Follow-ups are due a number of calendar months after the recorded completion.
+    recompute_schedule(enrolment, on)
     enrolment.next_supervision_due_on = None
     completion = None
     if outcome in (Outcome.completed, Outcome.passed):
