@@ -141,6 +141,8 @@ class Capability(db.Model):
     revision: Mapped[int] = mapped_column(default=1)
     # The uuid of the previous revision this one replaces, if any.
     supersedes_uuid: Mapped[str | None] = mapped_column(sa.String(UUID_LENGTH), index=True)
+    # Same intent, clearer words: sign-offs of the superseded revision still count.
+    is_minor_revision: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     sectors: Mapped[list] = mapped_column(sa.JSON, default=list)
     professions: Mapped[list] = mapped_column(sa.JSON, default=list)
     position: Mapped[int] = mapped_column()

@@ -93,7 +93,8 @@ def version_spec(version: FrameworkVersion) -> FrameworkSpec:
         levels=tuple(LevelSpec(lv.code, lv.name, lv.description, lv.abbreviation, lv.career_framework_level) for lv in version.levels),
         capabilities=tuple(
             CapabilitySpec(code=c.code, pillar=pillars[c.pillar_id].code, level=levels[c.level_id].code, statement=c.statement,
-                           guidance=c.guidance, revision=c.revision, sectors=tuple(c.sectors), professions=tuple(c.professions),
+                           guidance=c.guidance, revision=c.revision, is_minor_revision=bool(c.is_minor_revision),
+                           sectors=tuple(c.sectors), professions=tuple(c.professions),
                            mappings=tuple((m.external_item.framework.slug, m.external_item.code) for m in c.mappings))
             for c in version.capabilities
         ),

@@ -28,6 +28,9 @@ NAME_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 CAPABILITY_CODE_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 ITEM_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 SCHEME_TYPES = ("pay_band", "grade", "role_title")
+# How a revision relates to the one it supersedes: "minor" keeps the intent (sign-offs carry),
+# "major" (the default) asks for something different (sign-offs of the old wording do not count).
+CHANGE_KINDS = ("minor", "major")
 # Levels' ``career_framework_level`` refers to an item of this external framework.
 CAREER_FRAMEWORK_SLUG = "nhs-career-framework"
 
@@ -112,7 +115,8 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
     mapping_lines: dict[tuple[str, str, str], int] = {}
     for entry, code in _coded_entries(reader, "capabilities", "capability", CAPABILITY_CODE_RE):
         entry.where = f"capability {code}"
-        entry.check_keys(["code", "pillar", "level", "statement", "guidance", "revision", "sectors", "professions", "mappings"])
+        entry.check_keys(["code", "pillar", "level", "statement", "guidance", "revision", "change", "sectors", "professions",
+                          "mappings"])
         pillar = entry.string("pillar")
         level = entry.string("level")
         ok = True
@@ -129,6 +133,11 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
         statement = entry.string("statement")
         guidance = entry.string("guidance")
         revision = entry.integer("revision", required=False, default=1, minimum=1) or 1
+        change = entry.string("change", required=False)
+        if change is not None and change not in CHANGE_KINDS:
+            entry.error(f"unknown change '{change}' {_suggest(change, list(CHANGE_KINDS))}", key="change")
+        elif change is not None and revision == 1:
+            entry.error("'change' describes a revision: set 'revision: 2' (or higher) as well", key="change")
         sectors = _sectors(entry)
         professions_for = []
         for value, line in entry.string_list("professions"):
@@ -152,7 +161,8 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
             continue
         lines[code] = entry.line
         capabilities.append(CapabilitySpec(code=code, pillar=pillar, level=level, statement=statement, guidance=guidance,
-                                           revision=revision, sectors=sectors, professions=tuple(professions_for),
+                                           revision=revision, is_minor_revision=change == "minor",
+                                           sectors=sectors, professions=tuple(professions_for),
                                            mappings=tuple(mappings)))
     if None in (slug, version, title):
         return None

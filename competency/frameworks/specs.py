@@ -43,6 +43,9 @@ class CapabilitySpec:
     statement: str
     guidance: str
     revision: int = 1
+    # A minor revision (YAML ``change: minor``) clarifies the wording with the same intent, so
+    # sign-offs of the revision it supersedes still count (see competency.signoff.revisions).
+    is_minor_revision: bool = False
     sectors: tuple[str, ...] = ()
     professions: tuple[str, ...] = ()
     # (external framework slug, item code) pairs this capability can evidence.

@@ -31,6 +31,7 @@ def signed_capability_ids(user_ids: Collection[int]) -> dict[int, set[str]]:
     """Capabilities signed off or recognised, and not revoked, per person (the sign-off area's rule)."""
     from competency.signoff.models import SignOff
     from competency.signoff.queries import not_revoked
+    from competency.signoff.revisions import current_equivalence
 
     out: dict[int, set[str]] = defaultdict(set)
     if not user_ids:
@@ -40,6 +41,11 @@ def signed_capability_ids(user_ids: Collection[int]) -> dict[int, set[str]]:
         .where(SignOff.practitioner_id.in_(user_ids), not_revoked()).distinct())
     for user_id, capability_uuid in rows:
         out[user_id].add(capability_uuid)
+    if out:
+        # Minor revisions count as the same capability (competency.signoff.revisions).
+        equivalence = current_equivalence()
+        for user_id in out:
+            out[user_id] = equivalence.expand(out[user_id])
     return out
 
 
