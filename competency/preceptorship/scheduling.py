@@ -134,6 +134,13 @@ class Timing:
     completes_programme: bool = False
 
 
+def credited_offset(offset_days: int, credited_days: int) -> int:
+    """A milestone's offset once ``credited_days`` are done; start milestones keep theirs."""
+    if not credited_days or is_start_milestone(offset_days):
+        return offset_days
+    return max(offset_days - credited_days, 0)
+
+
 def is_start_milestone(offset_days: int) -> bool:
     return offset_days <= START_WINDOW_DAYS
 
@@ -151,14 +158,16 @@ def milestone_due_on(start_on: date, offset_days: int, fte: float = 1.0, pauses:
 
 
 def programme_dates(start_on: date, timings: Sequence[Timing], fte: float = 1.0, pauses: Iterable[Pause] = (),
-                    completed_on: date | None = None) -> dict[str, date]:
+                    completed_on: date | None = None, credited_days: int = 0) -> dict[str, date]:
     """Every milestone's due date under the rules in the module docstring.
 
     ``completed_on`` is the recorded completion; follow-ups are anchored to it (or, before
-    it exists, to the completing milestone's due date).
+    it exists, to the completing milestone's due date). ``credited_days`` are full-time
+    programme days already done elsewhere (a mid-programme move): later milestones come
+    that much sooner, never before the new start.
     """
     pauses = merge_pauses(pauses)
-    dates = {t.code: milestone_due_on(start_on, t.due_day, fte, pauses)
+    dates = {t.code: milestone_due_on(start_on, credited_offset(t.due_day, credited_days), fte, pauses)
              for t in timings if not t.is_after_completion}
     final = next((t for t in timings if t.completes_programme), None)
     for timing in timings:
@@ -215,8 +224,10 @@ class SupervisionCheck:
     rule: CadenceRule | None
 
 
-def _phase_ends(start_on: date, rules: Sequence[CadenceRule], fte: float, pauses: list[Pause]) -> list[date | None]:
-    return [due_on(start_on, rule.until_day, fte, pauses) if rule.until_day is not None else None for rule in rules]
+def _phase_ends(start_on: date, rules: Sequence[CadenceRule], fte: float, pauses: list[Pause],
+                credited_days: int = 0) -> list[date | None]:
+    return [due_on(start_on, max(rule.until_day - credited_days, 0), fte, pauses) if rule.until_day is not None
+            else None for rule in rules]
 
 
 def _rule_at(day: date, rules: Sequence[CadenceRule], ends: list[date | None]) -> CadenceRule:
@@ -232,17 +243,18 @@ def _next_due(prev: date, rule: CadenceRule, pauses: list[Pause]) -> date:
 
 
 def check_supervision(start_on: date, rules: Sequence[CadenceRule], session_dates: Iterable[date], on: date,
-                      *, fte: float = 1.0, pauses: Iterable[Pause] = (), ends_on: date | None = None
-                      ) -> SupervisionCheck:
+                      *, fte: float = 1.0, pauses: Iterable[Pause] = (), ends_on: date | None = None,
+                      credited_days: int = 0) -> SupervisionCheck:
     """Next supervision due and every gap, as seen on day ``on``.
 
     Only sessions from the start up to ``on`` count. ``ends_on`` (the programme's completion
-    or withdrawal) stops the expectation: nothing is due after it.
+    or withdrawal) stops the expectation: nothing is due after it. ``credited_days`` done
+    elsewhere move the phase changes earlier (a mover does not restart weekly supervision).
     """
     if not rules:
         return SupervisionCheck(None, False, (), None)
     pauses = merge_pauses(pauses)
-    ends = _phase_ends(start_on, rules, fte, pauses)
+    ends = _phase_ends(start_on, rules, fte, pauses, credited_days)
     held = sorted({d for d in session_dates if start_on <= d <= on})
     gaps: list[Gap] = []
     prev = start_on

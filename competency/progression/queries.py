@@ -142,7 +142,7 @@ def progress_for(records: Sequence[ProgressionRecord], today: date) -> list[Reco
         return []
     record_ids = [r.id for r in records]
     user_ids = {r.user_id for r in records}
-    employments = sources.employment_facts(user_ids)
+    employments = sources.employment_facts(user_ids, today)
     signed = sources.signed_capability_ids(user_ids)
     counts = sources.evidence_counts(user_ids)
     confirmations = _confirmations(record_ids)
