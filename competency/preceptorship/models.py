@@ -182,7 +182,7 @@ class Enrolment(TimestampMixin, db.Model):
     # Carried from the same programme at an earlier employer (a mid-programme move, from a recognised
     # progress credential): full-time programme days already done, and evidence already counted.
     credited_days: Mapped[int] = mapped_column(default=0, server_default="0")
-    carried_evidence: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    carried_evidence: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
 
     practitioner: Mapped[User] = relationship(foreign_keys=[practitioner_id])
     preceptor: Mapped[User] = relationship(foreign_keys=[preceptor_id])
