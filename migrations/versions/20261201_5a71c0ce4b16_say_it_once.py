@@ -5,7 +5,7 @@ recognised_programme (completions and progress recognised from a passport).
 New columns: enrolment credited_days and carried_evidence, enrolment_milestone
 carried_from, framework_capability is_minor_revision, passport_credential
 record_key. Enum CHECK constraints gain new values: credentialkind (employment,
-progress). Existing rows get server defaults, so the upgrade needs no data step.
+progress) and reminderkind (not_enrolled). Existing rows get server defaults, so the upgrade needs no data step.
 
 Revision ID: 5a71c0ce4b16
 Revises: ed5357bbb187
@@ -18,6 +18,9 @@ import sqlalchemy as sa
 import competency.db  # the UTCDateTime column type
 
 
+REMINDER_KINDS_BEFORE = ("milestone", "supervision", "signoff_waiting", "escalation", "share_expiring",
+                         "progress_review", "expiry")
+REMINDER_KINDS_AFTER = (*REMINDER_KINDS_BEFORE, "not_enrolled")
 CREDENTIAL_KIND_TABLES = ("passport_credential", "passport_import_item")
 CREDENTIAL_KINDS_BEFORE = ("signoff", "completion", "other")
 CREDENTIAL_KINDS_AFTER = ("signoff", "completion", "other", "employment", "progress")
@@ -119,10 +122,13 @@ def upgrade():
 
     for table in CREDENTIAL_KIND_TABLES:
         _replace_check(table, "credentialkind", "kind", CREDENTIAL_KINDS_AFTER)
+    _replace_check("planned_reminder", "reminderkind", "kind", REMINDER_KINDS_AFTER)
     # ### end Alembic commands ###
 
 
 def downgrade():
+    op.execute(sa.text("DELETE FROM planned_reminder WHERE kind = 'not_enrolled'"))
+    _replace_check("planned_reminder", "reminderkind", "kind", REMINDER_KINDS_BEFORE)
     for table in CREDENTIAL_KIND_TABLES:
         # The documents stay; only the kind the old code cannot name becomes "other".
         op.execute(sa.text(f"UPDATE {table} SET kind = 'other' WHERE kind IN ('employment', 'progress')"))
