@@ -60,9 +60,9 @@ def seed_passport(ctx: DemoContext) -> None:
 
 
 def _support_capabilities(limit: int = 2):
-    from competency.signoff.capabilities import current_framework_version
+    from competency.frameworks.demo import demo_base_version
 
-    version = current_framework_version()
+    version = demo_base_version()
     if version is None:
         return None, []
     seen_pillars, chosen = set(), []

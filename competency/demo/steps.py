@@ -8,4 +8,5 @@ SEED_STEPS = [
     "competency.demo.progression:seed_progression",
     "competency.demo.reminders:seed_reminders",
     "competency.demo.reports:seed_report_figures",
+    "competency.demo.insight:seed_insight",
 ]

@@ -15,6 +15,8 @@ from competency.frameworks.loading import SHIPPED_DATA, SHIPPED_UPDATES, load_pa
 from competency.frameworks.specs import CapabilitySpec
 
 DRAFT_VERSION = "1.2.0"
+# The demo's sign-offs were made months ago, under the first version; 1.1.0 was published since.
+BASE_VERSION = "1.0.0"
 
 
 def seed_frameworks(ctx) -> None:
@@ -51,3 +53,14 @@ def _draft_spec(spec):
                 mappings=(("care-certificate", "CC06"), ("care-certificate", "CC14")),
             ))
     return replace(spec, version=DRAFT_VERSION, capabilities=tuple(capabilities))
+
+
+def demo_base_version():
+    """The version the demo's earlier sign-offs were made against (1.0.0), else the current one."""
+    from competency.signoff.capabilities import DEFAULT_FRAMEWORK_SLUG, current_framework_version
+
+    framework = queries.framework_by_slug(DEFAULT_FRAMEWORK_SLUG)
+    version = queries.version_by_number(framework, BASE_VERSION) if framework else None
+    if version is not None and version.status.value == "published":
+        return version
+    return current_framework_version()

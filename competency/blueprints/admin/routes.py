@@ -102,7 +102,8 @@ def add_employment(org_id: int, user_id: int):
             services.add_employment(
                 person, organisation, role_title=form.role_title.data, level_code=form.level_code.data,
                 band_label=form.band_label.data or None, start_on=form.start_on.data, end_on=form.end_on.data,
-                fte=float(form.fte.data), by=current_user,
+                fte=float(form.fte.data), by=current_user, service_name=form.service_name.data,
+                is_ahp_service={"yes": True, "no": False}.get(form.is_ahp_service.data),
             )
         except DomainError as error:
             db.session.rollback()
