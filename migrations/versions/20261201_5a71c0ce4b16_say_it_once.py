@@ -3,7 +3,7 @@
 New tables: prior_employment (previous posts, declared or verified) and
 recognised_programme (completions and progress recognised from a passport).
 New columns: enrolment credited_days and carried_evidence, enrolment_milestone
-carried_from, framework_capability is_minor_revision, passport_credential
+carried_from, employment service_name and is_ahp_service, framework_capability is_minor_revision, passport_credential
 record_key. Enum CHECK constraints gain new values: credentialkind (employment,
 progress) and reminderkind (not_enrolled). Existing rows get server defaults, so the upgrade needs no data step.
 
@@ -113,6 +113,10 @@ def upgrade():
     with op.batch_alter_table('enrolment_milestone', schema=None) as batch_op:
         batch_op.add_column(sa.Column('carried_from', sa.String(length=200), nullable=True))
 
+    with op.batch_alter_table('employment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('service_name', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('is_ahp_service', sa.Boolean(), nullable=True))
+
     with op.batch_alter_table('framework_capability', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_minor_revision', sa.Boolean(), server_default=sa.false(), nullable=False))
 
@@ -143,6 +147,10 @@ def downgrade():
 
     with op.batch_alter_table('enrolment_milestone', schema=None) as batch_op:
         batch_op.drop_column('carried_from')
+
+    with op.batch_alter_table('employment', schema=None) as batch_op:
+        batch_op.drop_column('is_ahp_service')
+        batch_op.drop_column('service_name')
 
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
         batch_op.drop_column('carried_evidence')
