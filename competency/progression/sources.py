@@ -26,9 +26,9 @@ def employment_facts(user_ids: Collection[int], today: date | None = None) -> di
         return out
     rows = db.session.execute(
         sa.select(Employment.user_id, Employment.organisation_id, Employment.level_code, Employment.start_on,
-                  Employment.end_on).where(Employment.user_id.in_(user_ids)))
-    for user_id, org_id, level, start_on, end_on in rows:
-        out[user_id].append(EmploymentFact(org_id, level, start_on, end_on))
+                  Employment.end_on, Employment.fte).where(Employment.user_id.in_(user_ids)))
+    for user_id, org_id, level, start_on, end_on, fte in rows:
+        out[user_id].append(EmploymentFact(org_id, level, start_on, end_on, float(fte or 1.0)))
     for user_id, spans in verified_prior_spans(user_ids, today or date.today()).items():
         for org_id, level, start_on, last_day in spans:
             out[user_id].append(EmploymentFact(org_id or 0, level, start_on, last_day))

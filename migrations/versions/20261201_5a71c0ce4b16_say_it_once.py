@@ -1,9 +1,10 @@
 """Say it once, scheduling, apprenticeships, workforce insight, language (issue 16.4-16.9).
 
-New tables: prior_employment (previous posts, declared or verified) and
-recognised_programme (completions and progress recognised from a passport).
+New tables: prior_employment (previous posts, declared or verified),
+recognised_programme (completions and progress recognised from a passport) and
+apprenticeship_otj_plan (the planned off-the-job schedule in blocks).
 New columns: enrolment credited_days and carried_evidence, enrolment_milestone
-carried_from, employment service_name and is_ahp_service, framework_capability is_minor_revision, passport_credential
+carried_from, employment service_name and is_ahp_service, apprenticeship otj_minimum_hours, framework_capability is_minor_revision, passport_credential
 record_key. Enum CHECK constraints gain new values: credentialkind (employment,
 progress) and reminderkind (not_enrolled). Existing rows get server defaults, so the upgrade needs no data step.
 
@@ -106,6 +107,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_recognised_programme_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_recognised_programme_user_id'), ['user_id'], unique=False)
 
+    op.create_table('apprenticeship_otj_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('apprenticeship_id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=200), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('hours', sa.Numeric(precision=7, scale=1, asdecimal=False), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('ends_on >= starts_on', name=op.f('ck_apprenticeship_otj_plan_dates_ordered')),
+    sa.CheckConstraint('hours > 0', name=op.f('ck_apprenticeship_otj_plan_hours_positive')),
+    sa.ForeignKeyConstraint(['apprenticeship_id'], ['apprenticeship.id'], name=op.f('fk_apprenticeship_otj_plan_apprenticeship_id_apprenticeship'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_apprenticeship_otj_plan_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_apprenticeship_otj_plan'))
+    )
+    with op.batch_alter_table('apprenticeship_otj_plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_apprenticeship_otj_plan_apprenticeship_id'), ['apprenticeship_id'], unique=False)
+
+    with op.batch_alter_table('apprenticeship', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('otj_minimum_hours', sa.Numeric(precision=7, scale=1, asdecimal=False), nullable=True))
+
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('credited_days', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('carried_evidence', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
@@ -152,6 +173,13 @@ def downgrade():
         batch_op.drop_column('is_ahp_service')
         batch_op.drop_column('service_name')
 
+    with op.batch_alter_table('apprenticeship', schema=None) as batch_op:
+        batch_op.drop_column('otj_minimum_hours')
+
+    with op.batch_alter_table('apprenticeship_otj_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_apprenticeship_otj_plan_apprenticeship_id'))
+
+    op.drop_table('apprenticeship_otj_plan')
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
         batch_op.drop_column('carried_evidence')
         batch_op.drop_column('credited_days')

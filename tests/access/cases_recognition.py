@@ -1,8 +1,10 @@
-"""Say it once: employment history, previous posts and their verification (issue 16.4)."""
+"""Issue 16: employment history, previous posts and their verification (16.4); the apprenticeship's planned
+off-the-job schedule (16.6)."""
 from __future__ import annotations
 
 from datetime import date
 
+from tests.access.cases_progression import MANAGE
 from tests.access.matrix import Case, owner_only
 
 # Leads where the person works now verify; the person, peers and outsiders do not know the post exists.
@@ -25,6 +27,13 @@ CASES = [
     Case("passport.verify_previous_post", lambda w: f"/passport/previous-posts/{w.declared_post.id}/verify",
          method="POST", data=lambda w: {"note": "Reference checked with the care home manager"},
          expect={**VERIFIERS, "lead": 302}),
+    Case("progression.add_plan_block", lambda w: f"/progression/apprenticeships/{w.apprenticeship.id}/plan",
+         method="POST", data=lambda w: {"label": "University block", "starts_on": w.apprenticeship.start_on.isoformat(),
+                                        "ends_on": w.apprenticeship.start_on.isoformat(), "hours": "30"},
+         expect=MANAGE, default=302),
+    Case("progression.remove_plan_block",
+         lambda w: f"/progression/apprenticeships/{w.apprenticeship.id}/plan/{w.plan_block.id}/remove",
+         method="POST", expect=MANAGE, default=302),
 ]
 
 
@@ -35,3 +44,12 @@ def build(world) -> None:
         world.practitioner, employer_name="Sunrise Care Home", role_title="Care assistant", level_code="support",
         start_on=date(2022, 1, 3), end_on=date(2022, 12, 30), today=date.today())
     world.practitioner_employment = world.practitioner.employments[0]
+    if getattr(world, "apprenticeship", None) is not None:
+        from competency.extensions import db
+        from competency.progression.models import OtjPlanBlock
+
+        world.plan_block = OtjPlanBlock(apprenticeship=world.apprenticeship, label="Regular off-the-job time",
+                                        starts_on=world.apprenticeship.start_on,
+                                        ends_on=world.apprenticeship.planned_end_on, hours=1200)
+        db.session.add(world.plan_block)
+        db.session.flush()
