@@ -48,7 +48,7 @@ OTA_STEP = "ota_to_apprenticeship"
 # email, name, profession, role title, level, grade, start date (years, months before today)
 NEW_PEOPLE = [
     ("apprentice@demo.test", "Casey Brooks", "Occupational therapy degree apprentice",
-     "Occupational Therapy Assistant", "senior_support", "Grade 5", (5, 7)),
+     "Occupational Therapy Assistant", "senior_support", "Grade 6", (5, 7)),
     ("support.worker@demo.test", "Riley Evans", "Reablement support worker",
      "Reablement Support Worker", "support", "Grade 4", (1, 2)),
 ]

@@ -194,6 +194,13 @@ def find_item(identifier: str) -> tuple[FrameworkVersion, object] | None:
     return None
 
 
+def crosswalks_for(framework: Framework) -> list[Crosswalk]:
+    """Every crosswalk of the framework (one per scheme publisher: national, a council, an ICS...)."""
+    return list(db.session.scalars(
+        sa.select(Crosswalk).where(Crosswalk.framework_id == framework.id)
+        .options(selectinload(Crosswalk.schemes).selectinload(CrosswalkScheme.entries)).order_by(Crosswalk.id)))
+
+
 def crosswalk_for(framework: Framework) -> Crosswalk | None:
     return db.session.scalar(
         sa.select(Crosswalk).where(Crosswalk.framework_id == framework.id)

@@ -235,18 +235,31 @@ def parse_crosswalk(reader: DocumentReader, report: Report) -> CrosswalkSpec | N
         seen: dict[str, int] = {}
         for entry in scheme_reader.mapping_list("entries"):
             entry.where = scheme_reader.where
-            entry.check_keys(["label", "level", "notes", "sectors"])
+            entry.check_keys(["label", "level", "levels", "notes", "sectors"])
             label = entry.string("label")
-            level = entry.string("level")
+            if "levels" in entry.data:
+                # A band or title that spans levels (Band 8a posts are advanced or consultant).
+                if "level" in entry.data:
+                    entry.error("give either 'level' or 'levels', not both", key="levels")
+                spanned = entry.string_list("levels", required=True)
+                if len(spanned) < 2 and entry.report.ok:
+                    entry.error("'levels' lists at least two levels; use 'level' for one", key="levels")
+                levels = tuple(dict.fromkeys(value for value, _ in spanned))
+                level_lines = [(value, line) for value, line in spanned]
+            else:
+                single = entry.string("level")
+                levels = (single,) if single is not None else ()
+                level_lines = [(single, entry.line_of("level"))] if single is not None else []
             if label is not None and label.lower() in seen:
                 entry.error(f"'{label}' is listed twice (first on line {seen[label.lower()]})", key="label")
                 continue
-            if label is None or level is None:
+            if label is None or not levels:
                 continue
             seen[label.lower()] = entry.line_of("label")
-            entry_lines.append((code, label, level, entry.line_of("level")))
-            entries.append(CrosswalkEntrySpec(label=label, level=level, notes=entry.string("notes", required=False, default="") or "",
-                                              sectors=_sectors(entry)))
+            for value, line in level_lines:
+                entry_lines.append((code, label, value, line))
+            entries.append(CrosswalkEntrySpec(label=label, level=levels[0], notes=entry.string("notes", required=False, default="") or "",
+                                              sectors=_sectors(entry), levels=levels if len(levels) > 1 else ()))
         schemes.append(CrosswalkSchemeSpec(code=code, name=scheme_reader.string("name") or code, type=scheme_type or "grade",
                                            sector=sector, note=scheme_reader.string("note", required=False, default="") or "",
                                            entries=tuple(entries)))

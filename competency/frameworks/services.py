@@ -170,7 +170,8 @@ def import_crosswalk(spec: CrosswalkSpec, *, by: User | None) -> Crosswalk:
     for position, scheme_spec in enumerate(spec.schemes, start=1):
         scheme = CrosswalkScheme(code=scheme_spec.code, name=scheme_spec.name, type=scheme_spec.type,
                                  sector=scheme_spec.sector, note=scheme_spec.note, position=position)
-        scheme.entries = [CrosswalkEntry(label=e.label, level_code=e.level, notes=e.notes, sectors=list(e.sectors), position=i)
+        scheme.entries = [CrosswalkEntry(label=e.label, level_code=e.level, level_codes=list(e.levels), notes=e.notes,
+                                         sectors=list(e.sectors), position=i)
                           for i, e in enumerate(scheme_spec.entries, start=1)]
         crosswalk.schemes.append(scheme)
     db.session.flush()

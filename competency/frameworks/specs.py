@@ -118,6 +118,12 @@ class CrosswalkEntrySpec:
     level: str
     notes: str = ""
     sectors: tuple[str, ...] = ()
+    # Every level the band or title spans, in order (Band 8a: advanced and consultant); ``level`` is the first.
+    levels: tuple[str, ...] = ()
+
+    @property
+    def all_levels(self) -> tuple[str, ...]:
+        return self.levels or (self.level,)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ New tables: prior_employment (previous posts, declared or verified),
 recognised_programme (completions and progress recognised from a passport) and
 apprenticeship_otj_plan (the planned off-the-job schedule in blocks).
 New columns: enrolment credited_days and carried_evidence, enrolment_milestone
-carried_from, employment service_name and is_ahp_service, apprenticeship otj_minimum_hours, framework_capability is_minor_revision, passport_credential
+carried_from, employment service_name and is_ahp_service, apprenticeship otj_minimum_hours,
+crosswalk_entry level_codes (a band spanning levels), framework_capability is_minor_revision, passport_credential
 record_key. Enum CHECK constraints gain new values: credentialkind (employment,
 progress) and reminderkind (not_enrolled). Existing rows get server defaults, so the upgrade needs no data step.
 
@@ -134,6 +135,9 @@ def upgrade():
     with op.batch_alter_table('enrolment_milestone', schema=None) as batch_op:
         batch_op.add_column(sa.Column('carried_from', sa.String(length=200), nullable=True))
 
+    with op.batch_alter_table('crosswalk_entry', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('level_codes', sa.JSON(), server_default=sa.text("'[]'"), nullable=False))
+
     with op.batch_alter_table('employment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('service_name', sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column('is_ahp_service', sa.Boolean(), nullable=True))
@@ -168,6 +172,9 @@ def downgrade():
 
     with op.batch_alter_table('enrolment_milestone', schema=None) as batch_op:
         batch_op.drop_column('carried_from')
+
+    with op.batch_alter_table('crosswalk_entry', schema=None) as batch_op:
+        batch_op.drop_column('level_codes')
 
     with op.batch_alter_table('employment', schema=None) as batch_op:
         batch_op.drop_column('is_ahp_service')
