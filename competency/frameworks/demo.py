@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from competency.frameworks import queries, services
-from competency.frameworks.loading import SHIPPED_DATA, SHIPPED_UPDATES, load_path
+from competency.frameworks.loading import SHIPPED_DATA, load_path
 from competency.frameworks.specs import CapabilitySpec
 
 DRAFT_VERSION = "1.2.0"

@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from competency.db import utcnow
 from competency.errors import Conflict, DomainError, PermissionDenied
@@ -20,7 +19,7 @@ from competency.recognition import services
 from competency.recognition.models import RecognisedKind, RecognisedProgramme
 from competency.signoff.models import SignOff, SignOffSource
 from tests.factories import OrganisationFactory, make_person
-from tests.programmes_support import START, enrol_on, make_team
+from tests.programmes_support import enrol_on, make_team
 
 TODAY = date(2027, 1, 4)
 ISSUER = ob.IssuerProfile("did:web:elsewhere.example:orgs:care", "Meadowbank Care Group")
