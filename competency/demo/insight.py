@@ -60,8 +60,8 @@ LANGUAGE = {
 
 
 def seed_insight(ctx: DemoContext) -> None:
+    """Runs before the synthetic staff are bulk-written (it inserts rows through the ORM)."""
     _services(ctx)
-    _synthetic_services(ctx)
     _above_grade(ctx)
     for slug, words in LANGUAGE.items():
         organisation = ctx.orgs[slug]
@@ -79,7 +79,8 @@ def _services(ctx: DemoContext) -> None:
             job.service_name, job.is_ahp_service = service, is_ahp
 
 
-def _synthetic_services(ctx: DemoContext) -> None:
+def seed_synthetic_services(ctx: DemoContext) -> None:
+    """After the synthetic staff exist: updates only, so it never needs a new row id."""
     from competency.demo.reports import DOMAIN
 
     for slug, services in SYNTHETIC_SERVICES.items():

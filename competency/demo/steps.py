@@ -7,6 +7,7 @@ SEED_STEPS = [
     "competency.demo.passport:seed_passport",
     "competency.demo.progression:seed_progression",
     "competency.demo.reminders:seed_reminders",
-    "competency.demo.reports:seed_report_figures",
     "competency.demo.insight:seed_insight",
+    "competency.demo.reports:seed_report_figures",
+    "competency.demo.insight:seed_synthetic_services",
 ]
