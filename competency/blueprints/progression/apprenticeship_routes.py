@@ -27,6 +27,10 @@ from competency.progression.models import OtjPlanBlock, ProgressReview
 from competency.reminders.dispatch import dispatch_outbox
 
 
+# The plan form shares the page with the log form, so its field ids carry a prefix ("plan-hours").
+PLAN_PREFIX = "plan"
+
+
 @bp.route("/records/<int:record_id>/apprenticeship", methods=["GET", "POST"])
 @login_required
 def start_apprenticeship(record_id: int):
@@ -65,7 +69,7 @@ def _render_apprenticeship(apprenticeship, *, status: int = 200, otj_form=None, 
         can_log=policies.can_log_otj(current_user, apprenticeship),
         can_manage=policies.can_manage_apprenticeship(current_user, apprenticeship),
         otj_form=otj_form or OtjForm(occurred_on=today()),
-        plan_form=plan_form or PlanBlockForm(formdata=None),
+        plan_form=plan_form or PlanBlockForm(formdata=None, prefix=PLAN_PREFIX),
         gateway_form=gateway_form or GatewayForm(epa_gateway_on=apprenticeship.epa_gateway_on)), status
 
 
@@ -73,7 +77,7 @@ def _render_apprenticeship(apprenticeship, *, status: int = 200, otj_form=None, 
 @login_required
 def add_plan_block(apprenticeship_id: int):
     apprenticeship = managed_apprenticeship(apprenticeship_id)
-    form = PlanBlockForm()
+    form = PlanBlockForm(prefix=PLAN_PREFIX)
     if form.validate_on_submit():
         try:
             apprenticeships.add_plan_block(apprenticeship, label=form.label.data, starts_on=form.starts_on.data,
