@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from celery.schedules import crontab
 
 PLAN_AT = crontab(hour=6, minute=30)                        # daily, before the working day
+STARTERS_AT = crontab(hour=6, minute=45)                    # daily 60-day preceptorship check
 DIGEST_AT = crontab(hour=7, minute=0, day_of_week="mon")    # weekly digest, Monday morning
 
 
@@ -24,6 +25,10 @@ def beat_schedule(config: Mapping) -> dict:
         # A run that waited longer than one interval is dropped: the next one does the same work.
         "send-outbox": {"task": "worker.tasks.send_outbox", "schedule": interval,
                         "options": {"expires": interval}},
+        # Newly registered starters not enrolled within 60 days, listed to their leads (also planned at 06:30;
+        # its own entry keeps the check running on the day even if a long planning run was dropped).
+        "check-unenrolled-starters": {"task": "worker.tasks.check_unenrolled_starters", "schedule": STARTERS_AT,
+                                      "options": {"expires": 6 * 3600}},
         "weekly-digest": {"task": "worker.tasks.send_digests", "schedule": DIGEST_AT,
                           "options": {"expires": 6 * 3600}},
         # Passport credentials owed (new sign-offs and completions) are signed in the background.

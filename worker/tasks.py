@@ -43,6 +43,18 @@ def plan_reminders(on: str | None = None) -> int:
     return result.total
 
 
+@shared_task(name="worker.tasks.check_unenrolled_starters")
+def check_unenrolled_starters(on: str | None = None) -> int:
+    """The daily 60-day check: list newly registered starters with no preceptorship to their leads."""
+    from competency.reminders.models import ReminderKind
+
+    result = planning.plan(date.fromisoformat(on) if on else None, kinds={ReminderKind.not_enrolled})
+    db.session.commit()
+    _deliver_all_planned()
+    delivery.send_due()
+    return result.total
+
+
 @shared_task(name="worker.tasks.send_digests")
 def send_digests(on: str | None = None) -> int:
     """Queue one weekly digest e-mail per person who chose the digest, then send."""

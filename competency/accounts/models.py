@@ -151,6 +151,10 @@ class Employment(TimestampMixin, db.Model):
     start_on: Mapped[date] = mapped_column(sa.Date)
     end_on: Mapped[date | None] = mapped_column(sa.Date)
     fte: Mapped[float] = mapped_column(sa.Numeric(4, 2, asdecimal=False), default=1.0)
+    # The service or team the post is in ("Community occupational therapy"), and whether that is an
+    # allied health professions service (None: not recorded), so reports can say where support workers work.
+    service_name: Mapped[str | None] = mapped_column(sa.String(120))
+    is_ahp_service: Mapped[bool | None] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="employments")
     organisation: Mapped[Organisation] = relationship()

@@ -129,6 +129,8 @@ def add_employment(
     band_label: str | None = None,
     end_on: date | None = None,
     fte: float = 1.0,
+    service_name: str | None = None,
+    is_ahp_service: bool | None = None,
 ) -> Employment:
     if end_on is not None and end_on < start_on:
         raise DomainError("The end date must be on or after the start date", field="end_on")
@@ -143,6 +145,8 @@ def add_employment(
         start_on=start_on,
         end_on=end_on,
         fte=fte,
+        service_name=(service_name or "").strip()[:120] or None,
+        is_ahp_service=is_ahp_service,
     )
     db.session.add(employment)
     db.session.flush()

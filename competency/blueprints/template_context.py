@@ -58,12 +58,15 @@ def unread_notifications(user) -> int:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from competency.accounts.language import register_language
+
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["level_name"] = level_name
     from competency.blueprints.form_fields import field_kind
 
     app.jinja_env.globals["field_kind"] = field_kind
+    register_language(app)  # the "served" filter: each organisation's word for the people it serves
 
     @app.context_processor
     def _globals():

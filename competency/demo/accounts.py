@@ -40,7 +40,7 @@ PEOPLE = [
     ("ota@demo.test", "Jordan Lee", "Occupational therapy assistant", None,
      [("downshire-cc", Role.practitioner)],
      [("harbourside-care", "Care Assistant", "support", None, date(2022, 3, 1)),
-      ("downshire-cc", "Occupational Therapy Assistant", "senior_support", "Grade 5", date(2024, 10, 1))]),
+      ("downshire-cc", "Occupational Therapy Assistant", "senior_support", "Grade 6", date(2024, 10, 1))]),
     ("trust.preceptor@demo.test", "Rachel Green", "Physiotherapist", ("HCPC", "PH55110", date(2014, 9, 1)),
      [("wessex-valley-nhs", Role.preceptor)],
      [("wessex-valley-nhs", "Physiotherapist", "enhanced", "Band 6", date(2019, 5, 1))]),

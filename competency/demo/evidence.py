@@ -152,7 +152,9 @@ def _at(today: date, days_ago: int, hour: int = 10) -> datetime:
 
 
 def seed_evidence(ctx: DemoContext) -> None:
-    version = current_framework_version()
+    from competency.frameworks.demo import demo_base_version
+
+    version = demo_base_version() or current_framework_version()
     if version is None:
         ctx.notes.append("Evidence demo skipped: no published framework.")
         return

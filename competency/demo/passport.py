@@ -27,6 +27,7 @@ from competency.passport import credentials as ob
 from competency.passport import importing, issuing, keys, sharing
 from competency.passport.models import (
     CredentialImport,
+    CredentialKind,
     ImportDecision,
     ImportSource,
     PassportCredential,
@@ -59,9 +60,9 @@ def seed_passport(ctx: DemoContext) -> None:
 
 
 def _support_capabilities(limit: int = 2):
-    from competency.signoff.capabilities import current_framework_version
+    from competency.frameworks.demo import demo_base_version
 
-    version = current_framework_version()
+    version = demo_base_version()
     if version is None:
         return None, []
     seen_pillars, chosen = set(), []
@@ -75,7 +76,8 @@ def _support_capabilities(limit: int = 2):
 def _harbourside_credentials(ctx: DemoContext) -> None:
     ota, harbourside = ctx.users["ota@demo.test"], ctx.orgs["harbourside-care"]
     already = db.session.scalar(sa.select(sa.func.count(PassportCredential.id)).where(
-        PassportCredential.holder_id == ota.id, PassportCredential.issuer_organisation_id == harbourside.id))
+        PassportCredential.holder_id == ota.id, PassportCredential.issuer_organisation_id == harbourside.id,
+        PassportCredential.kind == CredentialKind.signoff))
     version, capabilities = _support_capabilities()
     if already or version is None:
         return

@@ -32,6 +32,7 @@ from competency.progression.models import (
     Apprenticeship,
     ChecklistConfirmation,
     OffTheJobEntry,
+    OtjPlanBlock,
     Panel,
     PanelOutcome,
     ProgressionRecord,
@@ -47,7 +48,7 @@ OTA_STEP = "ota_to_apprenticeship"
 # email, name, profession, role title, level, grade, start date (years, months before today)
 NEW_PEOPLE = [
     ("apprentice@demo.test", "Casey Brooks", "Occupational therapy degree apprentice",
-     "Occupational Therapy Assistant", "senior_support", "Grade 5", (5, 7)),
+     "Occupational Therapy Assistant", "senior_support", "Grade 6", (5, 7)),
     ("support.worker@demo.test", "Riley Evans", "Reablement support worker",
      "Reablement Support Worker", "support", "Grade 4", (1, 2)),
 ]
@@ -144,7 +145,11 @@ def _seed_apprentice(person: User, council, lead: User, today: date) -> None:
         record=record, user_id=person.id, organisation_id=council.id, provider="University of the South Coast",
         standard=pathway.stage("degree_apprentice").apprenticeship.standard, start_on=start_on,
         planned_end_on=planned_end, planned_otj_hours=1250.0, epa_gateway_on=planned_end - timedelta(days=90),
+        otj_minimum_hours=pathway.stage("degree_apprentice").apprenticeship.otj_minimum_hours,
         created_by_id=lead.id)
+    # The university teaches one day a week all year round here, so the schedule is one regular block.
+    apprenticeship.plan_blocks.append(OtjPlanBlock(label="Weekly university day and study time", starts_on=start_on,
+                                                   ends_on=planned_end, hours=1250.0, created_by_id=lead.id))
     db.session.add(apprenticeship)
     for sequence, due_on in enumerate(review_due_dates(start_on, planned_end), start=1):
         held = due_on + timedelta(days=3) if due_on + timedelta(days=3) < today else None

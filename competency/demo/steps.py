@@ -9,5 +9,7 @@ SEED_STEPS = [
     "competency.demo.waiting:seed_waiting",
     "competency.demo.workforce:seed_workforce",
     "competency.demo.reminders:seed_reminders",
+    "competency.demo.insight:seed_insight",
     "competency.demo.reports:seed_report_figures",
+    "competency.demo.insight:seed_synthetic_services",
 ]

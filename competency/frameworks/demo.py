@@ -1,4 +1,11 @@
-"""Demo seeding: the shipped framework published, its crosswalk, and a draft 1.1.0 for the editor to review."""
+"""Demo seeding: the shipped framework 1.0.0 and its published update 1.1.0, the crosswalk, and a draft
+1.2.0 for the editor to review.
+
+1.1.0 rewords some capabilities: PP-REG-01 and PP-REG-02 as *minor* revisions (sign-offs of the old
+wording still count, so Sam's PP-REG-01 stays signed) and FL-REG-01 as a *major* one (Sam's sign-off of
+the old wording does not count for it). The draft 1.2.0 adds one capability and rewords IW-REG-01 as a
+major revision, so its publish page has someone who would need to request it again.
+"""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,7 +14,9 @@ from competency.frameworks import queries, services
 from competency.frameworks.loading import SHIPPED_DATA, load_path
 from competency.frameworks.specs import CapabilitySpec
 
-DRAFT_VERSION = "1.1.0"
+DRAFT_VERSION = "1.2.0"
+# The demo's sign-offs were made months ago, under the first version; 1.1.0 was published since.
+BASE_VERSION = "1.0.0"
 
 
 def seed_frameworks(ctx) -> None:
@@ -19,21 +28,21 @@ def seed_frameworks(ctx) -> None:
     outcome = services.import_loaded(result, by=editor)
     for version in outcome.versions:
         services.publish_version(version, by=editor)
-    (spec,) = result.specs("framework")
+    updates = services.import_shipped_updates(by=editor)
+    spec = updates[-1] if updates else result.specs("framework")[0]
     framework = queries.framework_by_slug(spec.slug)
     if queries.version_by_number(framework, DRAFT_VERSION) is None:
-        services.import_framework(_draft_spec(spec), by=editor, source_name="demo: proposed 1.1.0")
+        services.import_framework(_draft_spec(spec), by=editor, source_name=f"demo: proposed {DRAFT_VERSION}")
 
 
 def _draft_spec(spec):
-    """A realistic proposed update: one capability reworded (new revision) and one added."""
+    """A realistic proposed update: one capability reworded (a major revision) and one added."""
     capabilities = []
     for capability in spec.capabilities:
-        if capability.code == "PP-REG-02":
-            capability = replace(capability, revision=2, statement=(
-                "Makes and records decisions about risk, mental capacity and consent in line with the law and "
-                "professional standards, involving the person, those close to them and, where they have one, "
-                "their advocate."))
+        if capability.code == "IW-REG-01":
+            capability = replace(capability, revision=capability.revision + 1, is_minor_revision=False, statement=(
+                "Works across health and social care boundaries to meet a person's needs, agreeing a shared plan, "
+                "who does what and when it will be reviewed together with the person."))
         capabilities.append(capability)
         if capability.code == "IW-SUP-03":
             capabilities.append(CapabilitySpec(
@@ -44,3 +53,14 @@ def _draft_spec(spec):
                 mappings=(("care-certificate", "CC06"), ("care-certificate", "CC14")),
             ))
     return replace(spec, version=DRAFT_VERSION, capabilities=tuple(capabilities))
+
+
+def demo_base_version():
+    """The version the demo's earlier sign-offs were made against (1.0.0), else the current one."""
+    from competency.signoff.capabilities import DEFAULT_FRAMEWORK_SLUG, current_framework_version
+
+    framework = queries.framework_by_slug(DEFAULT_FRAMEWORK_SLUG)
+    version = queries.version_by_number(framework, BASE_VERSION) if framework else None
+    if version is not None and version.status.value == "published":
+        return version
+    return current_framework_version()

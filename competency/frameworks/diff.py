@@ -86,13 +86,21 @@ def revision_problems(earlier: list[FrameworkSpec], new: FrameworkSpec) -> list[
     problems: list[tuple[str, str]] = []
     history: dict[tuple[str, int], tuple[str, str]] = {}
     highest: dict[str, tuple[int, str]] = {}
+    minor_flags: dict[tuple[str, int], tuple[bool, str]] = {}
     for spec in earlier:
         for capability in spec.capabilities:
             history.setdefault((capability.code, capability.revision), (capability.statement, spec.version))
+            minor_flags.setdefault((capability.code, capability.revision), (capability.is_minor_revision, spec.version))
             if capability.code not in highest or capability.revision > highest[capability.code][0]:
                 highest[capability.code] = (capability.revision, spec.version)
     for capability in new.capabilities:
         known = history.get((capability.code, capability.revision))
+        minor = minor_flags.get((capability.code, capability.revision))
+        if minor is not None and minor[0] != capability.is_minor_revision:
+            problems.append((capability.code, (
+                f"capability {capability.code}: revision {capability.revision} is marked "
+                f"'change: {'minor' if minor[0] else 'major'}' in version {minor[1]}; a revision keeps its kind, so "
+                "whether earlier sign-offs count never changes")))
         if known and known[0] != capability.statement:
             problems.append((capability.code, (
                 f"capability {capability.code}: the statement differs from version {known[1]} but 'revision' is still "

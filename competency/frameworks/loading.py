@@ -347,6 +347,8 @@ def load_text(text: str, source: str, *, reference: Iterable[LoadedDocument] | N
 
 
 SHIPPED_DATA = Path(__file__).parent / "data"
+# Later published versions of shipped frameworks, one file each (never edits of the data above).
+SHIPPED_UPDATES = Path(__file__).parent / "updates"
 
 
 def shipped_reference(exclude: Iterable[Path] = ()) -> list[LoadedDocument]:

@@ -141,6 +141,8 @@ class Capability(db.Model):
     revision: Mapped[int] = mapped_column(default=1)
     # The uuid of the previous revision this one replaces, if any.
     supersedes_uuid: Mapped[str | None] = mapped_column(sa.String(UUID_LENGTH), index=True)
+    # Same intent, clearer words: sign-offs of the superseded revision still count.
+    is_minor_revision: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     sectors: Mapped[list] = mapped_column(sa.JSON, default=list)
     professions: Mapped[list] = mapped_column(sa.JSON, default=list)
     position: Mapped[int] = mapped_column()
@@ -245,13 +247,19 @@ class CrosswalkEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("crosswalk_scheme.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(sa.String(120))
-    # A level code of the crosswalk's framework (stable across versions).
+    # A level code of the crosswalk's framework (stable across versions); the first when it spans several.
     level_code: Mapped[str] = mapped_column(sa.String(60), index=True)
+    # Every level a band or title spans, in order (["advanced", "consultant"]); empty for one level.
+    level_codes: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     sectors: Mapped[list] = mapped_column(sa.JSON, default=list)
     position: Mapped[int] = mapped_column()
 
     scheme: Mapped[CrosswalkScheme] = relationship(back_populates="entries")
+
+    @property
+    def levels(self) -> list[str]:
+        return list(self.level_codes or []) or [self.level_code]
 
 
 # Registers the session guard whenever the models are loaded.

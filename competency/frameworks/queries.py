@@ -96,7 +96,8 @@ def version_spec(version: FrameworkVersion) -> FrameworkSpec:
     def capability(c: Capability) -> CapabilitySpec:
         kept = _kept(c.uuid, ids.capability_uuid(slug, c.code, c.revision))
         return CapabilitySpec(code=c.code, pillar=pillars[c.pillar_id].code, level=levels[c.level_id].code, statement=c.statement,
-                              guidance=c.guidance, revision=c.revision, sectors=tuple(c.sectors), professions=tuple(c.professions),
+                              guidance=c.guidance, revision=c.revision, is_minor_revision=bool(c.is_minor_revision),
+                              sectors=tuple(c.sectors), professions=tuple(c.professions),
                               mappings=tuple((m.external_item.framework.slug, m.external_item.code) for m in c.mappings),
                               identifier=kept, supersedes=c.supersedes_uuid if kept else None)
 
@@ -211,6 +212,13 @@ def find_item(identifier: str) -> tuple[FrameworkVersion, object] | None:
         if row is not None:
             return row[0], row[1]
     return None
+
+
+def crosswalks_for(framework: Framework) -> list[Crosswalk]:
+    """Every crosswalk of the framework (one per scheme publisher: national, a council, an ICS...)."""
+    return list(db.session.scalars(
+        sa.select(Crosswalk).where(Crosswalk.framework_id == framework.id)
+        .options(selectinload(Crosswalk.schemes).selectinload(CrosswalkScheme.entries)).order_by(Crosswalk.id)))
 
 
 def crosswalk_for(framework: Framework) -> Crosswalk | None:

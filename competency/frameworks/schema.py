@@ -30,6 +30,9 @@ ITEM_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # Identifiers kept from another CASE tool: any UUID, lowercased on import.
 IDENTIFIER_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SCHEME_TYPES = ("pay_band", "grade", "role_title")
+# How a revision relates to the one it supersedes: "minor" keeps the intent (sign-offs carry),
+# "major" (the default) asks for something different (sign-offs of the old wording do not count).
+CHANGE_KINDS = ("minor", "major")
 # Levels' ``career_framework_level`` refers to an item of this external framework.
 CAREER_FRAMEWORK_SLUG = "nhs-career-framework"
 
@@ -124,8 +127,8 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
     mapping_lines: dict[tuple[str, str, str], int] = {}
     for entry, code in _coded_entries(reader, "capabilities", "capability", CAPABILITY_CODE_RE):
         entry.where = f"capability {code}"
-        entry.check_keys(["code", "pillar", "level", "statement", "guidance", "revision", "sectors", "professions", "mappings",
-                          "identifier", "supersedes"])
+        entry.check_keys(["code", "pillar", "level", "statement", "guidance", "revision", "change", "sectors", "professions",
+                          "mappings", "identifier", "supersedes"])
         pillar = entry.string("pillar")
         level = entry.string("level")
         ok = True
@@ -142,6 +145,11 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
         statement = entry.string("statement")
         guidance = entry.string("guidance")
         revision = entry.integer("revision", required=False, default=1, minimum=1) or 1
+        change = entry.string("change", required=False)
+        if change is not None and change not in CHANGE_KINDS:
+            entry.error(f"unknown change '{change}' {_suggest(change, list(CHANGE_KINDS))}", key="change")
+        elif change is not None and revision == 1:
+            entry.error("'change' describes a revision: set 'revision: 2' (or higher) as well", key="change")
         sectors = _sectors(entry)
         professions_for = []
         for value, line in entry.string_list("professions"):
@@ -165,7 +173,8 @@ def parse_framework(reader: DocumentReader, report: Report) -> FrameworkSpec | N
             continue
         lines[code] = entry.line
         capabilities.append(CapabilitySpec(code=code, pillar=pillar, level=level, statement=statement, guidance=guidance,
-                                           revision=revision, sectors=sectors, professions=tuple(professions_for),
+                                           revision=revision, is_minor_revision=change == "minor",
+                                           sectors=sectors, professions=tuple(professions_for),
                                            mappings=tuple(mappings), identifier=_identifier(entry),
                                            supersedes=_identifier(entry, "supersedes")))
     if None in (slug, version, title):
@@ -240,18 +249,31 @@ def parse_crosswalk(reader: DocumentReader, report: Report) -> CrosswalkSpec | N
         seen: dict[str, int] = {}
         for entry in scheme_reader.mapping_list("entries"):
             entry.where = scheme_reader.where
-            entry.check_keys(["label", "level", "notes", "sectors"])
+            entry.check_keys(["label", "level", "levels", "notes", "sectors"])
             label = entry.string("label")
-            level = entry.string("level")
+            if "levels" in entry.data:
+                # A band or title that spans levels (Band 8a posts are advanced or consultant).
+                if "level" in entry.data:
+                    entry.error("give either 'level' or 'levels', not both", key="levels")
+                spanned = entry.string_list("levels", required=True)
+                if len(spanned) < 2 and entry.report.ok:
+                    entry.error("'levels' lists at least two levels; use 'level' for one", key="levels")
+                levels = tuple(dict.fromkeys(value for value, _ in spanned))
+                level_lines = [(value, line) for value, line in spanned]
+            else:
+                single = entry.string("level")
+                levels = (single,) if single is not None else ()
+                level_lines = [(single, entry.line_of("level"))] if single is not None else []
             if label is not None and label.lower() in seen:
                 entry.error(f"'{label}' is listed twice (first on line {seen[label.lower()]})", key="label")
                 continue
-            if label is None or level is None:
+            if label is None or not levels:
                 continue
             seen[label.lower()] = entry.line_of("label")
-            entry_lines.append((code, label, level, entry.line_of("level")))
-            entries.append(CrosswalkEntrySpec(label=label, level=level, notes=entry.string("notes", required=False, default="") or "",
-                                              sectors=_sectors(entry)))
+            for value, line in level_lines:
+                entry_lines.append((code, label, value, line))
+            entries.append(CrosswalkEntrySpec(label=label, level=levels[0], notes=entry.string("notes", required=False, default="") or "",
+                                              sectors=_sectors(entry), levels=levels if len(levels) > 1 else ()))
         schemes.append(CrosswalkSchemeSpec(code=code, name=scheme_reader.string("name") or code, type=scheme_type or "grade",
                                            sector=sector, note=scheme_reader.string("note", required=False, default="") or "",
                                            entries=tuple(entries)))

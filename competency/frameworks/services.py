@@ -144,7 +144,9 @@ def import_framework(spec: FrameworkSpec, *, by: User | None, source_name: str =
             version=version, uuid=spec.capability_id(capability_spec), code=capability_spec.code,
             pillar=pillars[capability_spec.pillar], level=levels[capability_spec.level],
             statement=capability_spec.statement, guidance=capability_spec.guidance, revision=capability_spec.revision,
-            supersedes_uuid=spec.supersedes_id(capability_spec), sectors=list(capability_spec.sectors),
+            supersedes_uuid=spec.supersedes_id(capability_spec),
+            is_minor_revision=capability_spec.is_minor_revision and capability_spec.revision > 1,
+            sectors=list(capability_spec.sectors),
             professions=list(capability_spec.professions), position=position,
         )
         capability.mappings = [CapabilityMapping(external_item=items[f"{slug}:{code}"]) for slug, code in capability_spec.mappings]
@@ -174,7 +176,8 @@ def import_crosswalk(spec: CrosswalkSpec, *, by: User | None) -> Crosswalk:
     for position, scheme_spec in enumerate(spec.schemes, start=1):
         scheme = CrosswalkScheme(code=scheme_spec.code, name=scheme_spec.name, type=scheme_spec.type,
                                  sector=scheme_spec.sector, note=scheme_spec.note, position=position)
-        scheme.entries = [CrosswalkEntry(label=e.label, level_code=e.level, notes=e.notes, sectors=list(e.sectors), position=i)
+        scheme.entries = [CrosswalkEntry(label=e.label, level_code=e.level, level_codes=list(e.levels), notes=e.notes,
+                                         sectors=list(e.sectors), position=i)
                           for i, e in enumerate(scheme_spec.entries, start=1)]
         crosswalk.schemes.append(scheme)
     db.session.flush()
@@ -201,6 +204,24 @@ def import_loaded(result: LoadResult, *, by: User | None, progress: Progress | N
     for spec in result.specs("crosswalk"):
         outcome.crosswalks.append(import_crosswalk(spec, by=by))
     return outcome
+
+
+def import_shipped_updates(*, by: User | None, publish: bool = True) -> list[FrameworkSpec]:
+    """Import (and publish) the shipped later versions in version order; already there: unchanged.
+
+    Run after the shipped data, which holds their first versions. Returns the specs read.
+    """
+    from competency.frameworks.loading import SHIPPED_UPDATES, load_path
+
+    result = load_path(SHIPPED_UPDATES)
+    if not result.ok:
+        raise FrameworkFileInvalid([str(issue) for issue in result.issues])
+    specs = sorted(result.specs("framework"), key=lambda s: (s.slug, tuple(int(p) for p in s.version.split("."))))
+    for spec in specs:
+        version, _ = import_framework(spec, by=by, source_name=spec.source)
+        if version is not None and publish:
+            publish_version(version, by=by)
+    return specs
 
 
 def import_case_package(package: ImportedPackage, *, by: User | None, source_name: str,

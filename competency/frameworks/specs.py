@@ -48,6 +48,9 @@ class CapabilitySpec:
     statement: str
     guidance: str
     revision: int = 1
+    # A minor revision (YAML ``change: minor``) clarifies the wording with the same intent, so
+    # sign-offs of the revision it supersedes still count (see competency.signoff.revisions).
+    is_minor_revision: bool = False
     sectors: tuple[str, ...] = ()
     professions: tuple[str, ...] = ()
     # (external framework slug, item code) pairs this capability can evidence.
@@ -128,6 +131,12 @@ class CrosswalkEntrySpec:
     level: str
     notes: str = ""
     sectors: tuple[str, ...] = ()
+    # Every level the band or title spans, in order (Band 8a: advanced and consultant); ``level`` is the first.
+    levels: tuple[str, ...] = ()
+
+    @property
+    def all_levels(self) -> tuple[str, ...]:
+        return self.levels or (self.level,)
 
 
 @dataclass(frozen=True)

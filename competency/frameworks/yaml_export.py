@@ -69,6 +69,8 @@ def framework_document(spec: FrameworkSpec) -> dict[str, Any]:
             entry["supersedes"] = capability.supersedes
         if capability.revision != 1:
             entry["revision"] = capability.revision
+            if capability.is_minor_revision:
+                entry["change"] = "minor"
         entry["statement"] = capability.statement
         entry["guidance"] = capability.guidance
         if capability.sectors:

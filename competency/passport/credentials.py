@@ -42,6 +42,9 @@ CREDENTIAL_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 COMPETENCY = "Competency"
 #: OB3 extends its closed vocabularies with values prefixed ``ext:``.
 PROGRAMME_COMPLETION = "ext:ProgrammeCompletion"
+# Employment history and part-completed programmes (see competency.passport.records).
+EMPLOYMENT_RECORD = "ext:EmploymentRecord"
+PROGRAMME_PROGRESS = "ext:ProgrammeProgress"
 REGISTRATION_IDENTITY = "ext:ProfessionalRegistration"
 HASH_PREFIX = "sha256$"
 

@@ -12,6 +12,7 @@ revoked since the import is refused.
 """
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -36,6 +37,29 @@ from competency.passport.models import (
 )
 from competency.passport.verification import Outcome
 from competency.passport.verifying import CheckedCredential, check_credential, check_payload
+
+
+RECOGNISED_RECORDS = (CredentialKind.employment, CredentialKind.completion, CredentialKind.progress)
+_SHA256_HEX = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def cited_evidence(document: Any) -> list[dict]:
+    """The evidence a sign-off credential says it cited: [{"content_hash", "kind"}], read defensively.
+
+    Kept on the recognised sign-off so evidence counts elsewhere (readiness checklists) count
+    evidence that exists only in another employer's records, once.
+    """
+    out, seen = [], set()
+    entries = document.get("evidence") if isinstance(document, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        match = _SHA256_HEX.search(str(entry.get("description") or ""))
+        if match is None or match.group(0) in seen:
+            continue
+        seen.add(match.group(0))
+        out.append({"content_hash": match.group(0), "kind": str(entry.get("genre") or "Evidence")[:60]})
+    return out
 
 
 class NoLongerValid(DomainError):
@@ -173,8 +197,15 @@ def accept(item: ImportItem, *, by: User) -> ImportItem:
             issuer_name=item.issuer_name or summary.issuer_did or "Unknown issuer", issuer_did=item.issuer_did,
             credential_id=item.credential_uri, framework_version_id=capability.version_id if capability else None,
             assessor_profession=summary.assessor_profession, assessor_registration_body=body or None,
-            assessor_registration_number=number or None)
+            assessor_registration_number=number or None, evidence_hashes=cited_evidence(item.document))
         item.signoff_id = signoff.id
+    elif item.kind in RECOGNISED_RECORDS:
+        # Say it once: employment history and programmes count here too (competency.recognition).
+        from competency.recognition.services import recognise_credential
+
+        recognise_credential(item.kind.value, record.holder, record.organisation, item.document,
+                             issuer_did=item.issuer_did, issuer_name=item.issuer_name or "Unknown issuer",
+                             credential_uri=item.credential_uri or "", by=by)
     item.decision = ImportDecision.accepted
     item.decided_by_id = by.id
     item.decided_at = utcnow()

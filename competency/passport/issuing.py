@@ -224,6 +224,7 @@ def ensure_issued(holder: User, *, by: User | None = None, limit: int = 500) -> 
     reconcile_revocations(holder_id=holder.id, by=by)
     issued = issue_each(_pending_signoffs(holder.id, limit), issue_signoff_credential, by)
     issued += completions.issue_pending(holder_id=holder.id, limit=limit, by=by)
+    issued += _records().issue_pending(holder_id=holder.id, limit=limit, by=by)
     return issued
 
 
@@ -233,7 +234,15 @@ def issue_pending(*, limit: int = 500) -> int:
 
     reconcile_revocations()
     issued = issue_each(_pending_signoffs(None, limit), issue_signoff_credential, None)
-    return issued + completions.issue_pending(holder_id=None, limit=limit, by=None)
+    issued += completions.issue_pending(holder_id=None, limit=limit, by=None)
+    return issued + _records().issue_pending(holder_id=None, limit=limit, by=None)
+
+
+def _records():
+    """Employment records and programme progress (competency.passport.record_issuing)."""
+    from competency.passport import record_issuing
+
+    return record_issuing
 
 
 def revoke_credential(credential: PassportCredential, reason: str, *, by: User | None = None) -> bool:

@@ -31,10 +31,13 @@ class CredentialKind(enum.Enum):
     signoff = "signoff"
     completion = "completion"
     other = "other"
+    employment = "employment"
+    progress = "progress"
 
 
 KIND_LABELS = {CredentialKind.signoff: "Capability sign-off", CredentialKind.completion: "Programme completion",
-               CredentialKind.other: "Other credential"}
+               CredentialKind.other: "Other credential", CredentialKind.employment: "Employment record",
+               CredentialKind.progress: "Programme progress"}
 
 
 class ImportSource(enum.Enum):
@@ -149,6 +152,8 @@ class PassportCredential(db.Model):
     signoff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("signoff.id"), unique=True)
     # The programme completion (preceptorship) this was issued for.
     completion_id: Mapped[int | None] = mapped_column(unique=True)
+    # Employment records and programme progress: "employment:<id>:<end YYYYMMDD|open>", "progress:<enrolment id>".
+    record_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     revocation_list_id: Mapped[int | None] = mapped_column(sa.ForeignKey("passport_status_list.id"))
     revocation_index: Mapped[int | None] = mapped_column()
     suspension_list_id: Mapped[int | None] = mapped_column(sa.ForeignKey("passport_status_list.id"))

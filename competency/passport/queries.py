@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import sqlalchemy as sa
@@ -65,6 +65,8 @@ class PassportOverview:
     completions: list[PassportCredential]
     others: list[PassportCredential]
     employments: list[Employment]
+    # Employment records and programme progress ("say it once"), oldest first.
+    records: list[PassportCredential] = field(default_factory=list)
 
     @property
     def issuers(self) -> list[str]:
@@ -86,6 +88,7 @@ def passport_overview(holder: User) -> PassportOverview:
         completions=[c for c in credentials if c.kind == CredentialKind.completion],
         others=[c for c in credentials if c.kind == CredentialKind.other],
         employments=employments,
+        records=[c for c in credentials if c.kind in (CredentialKind.employment, CredentialKind.progress)],
     )
 
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from competency.passport.credentials import COMPETENCY, PROGRAMME_COMPLETION
+from competency.passport.credentials import COMPETENCY, EMPLOYMENT_RECORD, PROGRAMME_COMPLETION, PROGRAMME_PROGRESS
 
 
 @dataclass(frozen=True)
 class CredentialSummary:
-    kind: str  # signoff | completion | other
+    kind: str  # signoff | completion | employment | progress | other
     name: str
     credential_uri: str | None
     issuer_did: str | None
@@ -73,7 +73,8 @@ def summarise(document: Any) -> CredentialSummary:
     subject = _dict(credential.get("credentialSubject"))
     achievement = _dict(subject.get("achievement"))
     achievement_type = achievement.get("achievementType")
-    kind = {COMPETENCY: "signoff", PROGRAMME_COMPLETION: "completion"}.get(achievement_type, "other")
+    kind = {COMPETENCY: "signoff", PROGRAMME_COMPLETION: "completion", EMPLOYMENT_RECORD: "employment",
+            PROGRAMME_PROGRESS: "progress"}.get(achievement_type, "other")
     holder_name = next((_text(entry.get("identityHash")) for entry in map(_dict, _list(subject.get("identifier")))
                         if entry.get("identityType") == "name" and entry.get("hashed") is False), None)
     level_uuid = level_name = None

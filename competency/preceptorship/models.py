@@ -179,6 +179,10 @@ class Enrolment(TimestampMixin, db.Model):
     # When the next supervision is due under the cadence rules (None once the programme ends);
     # stored so reminders can select it with SQL, recomputed by the services.
     next_supervision_due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    # Carried from the same programme at an earlier employer (a mid-programme move, from a recognised
+    # progress credential): full-time programme days already done, and evidence already counted.
+    credited_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    carried_evidence: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
 
     practitioner: Mapped[User] = relationship(foreign_keys=[practitioner_id])
     preceptor: Mapped[User] = relationship(foreign_keys=[preceptor_id])
@@ -259,6 +263,8 @@ class EnrolmentMilestone(db.Model):
     has_concern: Mapped[bool] = mapped_column(default=False)
     review_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Done at an earlier employer and carried here (the issuer's name); never signed again.
+    carried_from: Mapped[str | None] = mapped_column(sa.String(200))
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="milestones")
     definition: Mapped[TemplateMilestone] = relationship()

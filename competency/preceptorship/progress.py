@@ -132,7 +132,8 @@ def progress_of(enrolment: Enrolment, on: date, counts: dict[str, int] | None = 
     # An ended programme is judged as it stood on its last day.
     judged_on = min(on, enrolment.ended_on) if enrolment.ended_on else on
     supervision = check_supervision(enrolment.start_on, version.cadence_rules, [s.held_on for s in counted],
-                                    judged_on, fte=enrolment.fte, pauses=pauses, ends_on=enrolment.ended_on)
+                                    judged_on, fte=enrolment.fte, pauses=pauses, ends_on=enrolment.ended_on,
+                                    credited_days=enrolment.credited_days or 0)
     full_time = float((enrolment.organisation.settings or {}).get("full_time_hours", FULL_TIME_HOURS))
     expected = expected_protected_minutes(enrolment.start_on, on, fte=enrolment.fte,
                                           percent=version.protected_time_percent, full_time_hours=full_time,

@@ -118,6 +118,17 @@ def evidence_counts(practitioner_id: int, since: date, until: date | None = None
     return counts
 
 
+def enrolment_evidence_counts(enrolment: Enrolment) -> dict[str, int] | None:
+    """What a programme counts: evidence since its start plus counts carried from an earlier
+    employer's programme (a mid-programme move), so nothing is asked for twice."""
+    counts = evidence_counts(enrolment.practitioner_id, enrolment.start_on)
+    if counts is None:
+        return None
+    for kind, number in (enrolment.carried_evidence or {}).items():
+        counts[kind] = counts.get(kind, 0) + int(number)
+    return counts
+
+
 @dataclass(frozen=True)
 class EvidenceLine:
     kind: str

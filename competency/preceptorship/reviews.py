@@ -19,7 +19,7 @@ from competency.extensions import db
 from competency.preceptorship import policies
 from competency.preceptorship.errors import EnrolmentRuleError
 from competency.preceptorship.models import EnrolmentMilestone, EnrolmentStatus, MilestoneSignature, Outcome
-from competency.preceptorship.queries import evidence_counts, evidence_lines
+from competency.preceptorship.queries import enrolment_evidence_counts, evidence_lines
 from competency.preceptorship.services import complete
 from competency.preceptorship.specs import EVIDENCE_KINDS
 from competency.reminders.outbox import notify
@@ -104,7 +104,7 @@ def evidence_problem(milestone: EnrolmentMilestone) -> str | None:
     if not definition.is_evidence_enforced or not definition.evidence:
         return None
     enrolment = milestone.enrolment
-    counts = evidence_counts(enrolment.practitioner_id, enrolment.start_on)
+    counts = enrolment_evidence_counts(enrolment)
     if counts is None:
         return None
     missing = [f"{line.missing} more {EVIDENCE_KINDS.get(line.kind, line.kind)}"

@@ -4,8 +4,18 @@ Rules (the README's "Scheduling" section says the same in prose):
 
 * **Due date** = programme start + ``offset_days / fte`` calendar days. The stretched
   offset is rounded half up to a whole day (91 days at FTE 0.6 is 151.67 -> 152;
-  at FTE 0.8, 14 days is 17.5 -> 18), so a part-timer's date is never earlier than
+  at FTE 0.8, 100 days is 125), so a part-timer's date is never earlier than
   the exact pro-rata day minus half a day, and FTE 1.0 gives the template's own days.
+* **Start milestones** (due within the first ``START_WINDOW_DAYS`` = 28 days, such as the
+  learning agreement at day 14) belong to the start of the programme, not to the
+  amount of practice done, so they are *not* stretched by FTE: day 14 is day 14 at any
+  FTE (pauses still move them).
+* **Follow-up milestones** (``after_completion``) are anchored to the completion, in
+  calendar months: ``months`` = (follow-up day - completion day) read as whole months
+  (547 - 365 = 182 days = 6 months). Once the completion is recorded the follow-up is
+  due that many calendar months after the recorded completion date; before that, after
+  the projected completion (the final review's due date). So it always falls 6 months
+  after completion at any FTE, however late the final review was.
 * **Pauses** (sickness, parental leave, other) are inclusive date ranges: a pause
   from 2027-02-01 to 2027-03-02 is 30 days. Taking pauses in date order, every pause
   that begins on or before the (already moved) due date moves it later by the
@@ -16,7 +26,10 @@ Rules (the README's "Scheduling" section says the same in prose):
   milestone nobody asked for; ``overdue`` after the due date; ``due_soon`` from
   ``window_days`` before the due date up to and including it; ``upcoming`` before.
 * **Supervision cadence**: each rule applies until a programme day (stretched and
-  paused like a milestone). The next supervision is due one interval after the last
+  paused like a milestone), so a part-timer's weekly phase covers the same amount of
+  practice as a full-timer's (6 weeks at FTE 1.0, 10 weeks at FTE 0.6); the intervals
+  themselves stay in calendar time (weekly is weekly at any FTE), so nobody is ever
+  supervised less often than the template says. The next supervision is due one interval after the last
   one (or after the start); the interval is the rule of the phase the last session
   fell in; pauses that begin in between push it later. A session later than its due
   date leaves a gap; a due date before today with no session is an overdue gap.
@@ -102,8 +115,70 @@ def due_on(start_on: date, offset_days: int, fte: float = 1.0, pauses: Iterable[
 
 def schedule(start_on: date, offsets: dict[str, int], fte: float = 1.0,
              pauses: Iterable[Pause] = ()) -> dict[str, date]:
+    """Plain stretched offsets (:func:`due_on` for each); see :func:`programme_dates` for the template rules."""
     pauses = merge_pauses(pauses)
     return {code: due_on(start_on, offset, fte, pauses) for code, offset in offsets.items()}
+
+
+# Milestones due within the first four weeks belong to the start and are never stretched.
+START_WINDOW_DAYS = 28
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What scheduling needs to know about one template milestone."""
+
+    code: str
+    due_day: int
+    is_after_completion: bool = False
+    completes_programme: bool = False
+
+
+def credited_offset(offset_days: int, credited_days: int) -> int:
+    """A milestone's offset once ``credited_days`` are done; start milestones keep theirs."""
+    if not credited_days or is_start_milestone(offset_days):
+        return offset_days
+    return max(offset_days - credited_days, 0)
+
+
+def is_start_milestone(offset_days: int) -> bool:
+    return offset_days <= START_WINDOW_DAYS
+
+
+def months_after_completion(offset_days: int, completion_offset_days: int) -> int:
+    """A follow-up's distance from completion as whole calendar months (182 days -> 6), at least 1."""
+    return max(1, round((offset_days - completion_offset_days) * 12 / 365))
+
+
+def milestone_due_on(start_on: date, offset_days: int, fte: float = 1.0, pauses: Iterable[Pause] = ()) -> date:
+    """A milestone before completion: start milestones in calendar days, the rest stretched by FTE."""
+    if is_start_milestone(offset_days):
+        return shift_past_pauses(start_on + timedelta(days=offset_days), pauses)
+    return due_on(start_on, offset_days, fte, pauses)
+
+
+def programme_dates(start_on: date, timings: Sequence[Timing], fte: float = 1.0, pauses: Iterable[Pause] = (),
+                    completed_on: date | None = None, credited_days: int = 0) -> dict[str, date]:
+    """Every milestone's due date under the rules in the module docstring.
+
+    ``completed_on`` is the recorded completion; follow-ups are anchored to it (or, before
+    it exists, to the completing milestone's due date). ``credited_days`` are full-time
+    programme days already done elsewhere (a mid-programme move): later milestones come
+    that much sooner, never before the new start.
+    """
+    pauses = merge_pauses(pauses)
+    dates = {t.code: milestone_due_on(start_on, credited_offset(t.due_day, credited_days), fte, pauses)
+             for t in timings if not t.is_after_completion}
+    final = next((t for t in timings if t.completes_programme), None)
+    for timing in timings:
+        if not timing.is_after_completion:
+            continue
+        if final is None:
+            dates[timing.code] = due_on(start_on, timing.due_day, fte, pauses)
+            continue
+        anchor = completed_on or dates[final.code]
+        dates[timing.code] = add_months(anchor, months_after_completion(timing.due_day, final.due_day))
+    return dates
 
 
 def due_soon_on(due: date, window_days: int) -> date:
@@ -149,8 +224,10 @@ class SupervisionCheck:
     rule: CadenceRule | None
 
 
-def _phase_ends(start_on: date, rules: Sequence[CadenceRule], fte: float, pauses: list[Pause]) -> list[date | None]:
-    return [due_on(start_on, rule.until_day, fte, pauses) if rule.until_day is not None else None for rule in rules]
+def _phase_ends(start_on: date, rules: Sequence[CadenceRule], fte: float, pauses: list[Pause],
+                credited_days: int = 0) -> list[date | None]:
+    return [due_on(start_on, max(rule.until_day - credited_days, 0), fte, pauses) if rule.until_day is not None
+            else None for rule in rules]
 
 
 def _rule_at(day: date, rules: Sequence[CadenceRule], ends: list[date | None]) -> CadenceRule:
@@ -166,17 +243,18 @@ def _next_due(prev: date, rule: CadenceRule, pauses: list[Pause]) -> date:
 
 
 def check_supervision(start_on: date, rules: Sequence[CadenceRule], session_dates: Iterable[date], on: date,
-                      *, fte: float = 1.0, pauses: Iterable[Pause] = (), ends_on: date | None = None
-                      ) -> SupervisionCheck:
+                      *, fte: float = 1.0, pauses: Iterable[Pause] = (), ends_on: date | None = None,
+                      credited_days: int = 0) -> SupervisionCheck:
     """Next supervision due and every gap, as seen on day ``on``.
 
     Only sessions from the start up to ``on`` count. ``ends_on`` (the programme's completion
-    or withdrawal) stops the expectation: nothing is due after it.
+    or withdrawal) stops the expectation: nothing is due after it. ``credited_days`` done
+    elsewhere move the phase changes earlier (a mover does not restart weekly supervision).
     """
     if not rules:
         return SupervisionCheck(None, False, (), None)
     pauses = merge_pauses(pauses)
-    ends = _phase_ends(start_on, rules, fte, pauses)
+    ends = _phase_ends(start_on, rules, fte, pauses, credited_days)
     held = sorted({d for d in session_dates if start_on <= d <= on})
     gaps: list[Gap] = []
     prev = start_on

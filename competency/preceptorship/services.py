@@ -28,7 +28,8 @@ from competency.preceptorship.models import (
     TemplateStatus,
     TemplateVersion,
 )
-from competency.preceptorship.scheduling import add_months, check_supervision, due_on, due_soon_on
+from competency.recognition import carry
+from competency.preceptorship.scheduling import Timing, add_months, check_supervision, due_soon_on, programme_dates
 from competency.reminders.outbox import notify
 from competency.reminders.sources.base import link_to
 
@@ -92,11 +93,13 @@ def preceptor_standing(preceptor: User, practitioner: User, organisation: Organi
 
 def recompute_schedule(enrolment: Enrolment, on: date) -> None:
     """Store every milestone's due dates and the next supervision date from the current inputs."""
-    pauses = enrolment.pause_ranges
+    timings = [Timing(m.code, m.definition.due_day, m.definition.is_after_completion,
+                      m.definition.completes_programme) for m in enrolment.milestones]
+    dates = programme_dates(enrolment.start_on, timings, enrolment.fte, enrolment.pause_ranges,
+                            completed_on=enrolment.completed_on, credited_days=enrolment.credited_days or 0)
     for milestone in enrolment.milestones:
-        definition = milestone.definition
-        milestone.due_on = due_on(enrolment.start_on, definition.due_day, enrolment.fte, pauses)
-        milestone.due_soon_on = due_soon_on(milestone.due_on, definition.window_days)
+        milestone.due_on = dates[milestone.code]
+        milestone.due_soon_on = due_soon_on(milestone.due_on, milestone.definition.window_days)
     refresh_supervision_due(enrolment, on)
 
 
@@ -108,7 +111,7 @@ def refresh_supervision_due(enrolment: Enrolment, on: date) -> None:
     check = check_supervision(
         enrolment.start_on, enrolment.template_version.cadence_rules,
         [s.held_on for s in enrolment.supervisions if s.minutes >= minimum], on,
-        fte=enrolment.fte, pauses=enrolment.pause_ranges)
+        fte=enrolment.fte, pauses=enrolment.pause_ranges, credited_days=enrolment.credited_days or 0)
     enrolment.next_supervision_due_on = check.next_due_on
 
 
@@ -154,6 +157,8 @@ def enrol(*, practitioner: User, template: TemplateVersion, organisation: Organi
     if existing is not None:
         raise Conflict(f"{practitioner.display_name} is already enrolled on {template.template.title}.",
                        field="practitioner_id")
+    # Say it once: a first-year programme completed here or elsewhere is not asked for again.
+    carry.refuse_if_completed(practitioner, template.programme_kind)
 
     warnings: list[str] = []
     late_by = (start_on - employment.start_on).days
@@ -175,6 +180,10 @@ def enrol(*, practitioner: User, template: TemplateVersion, organisation: Organi
         for definition in template.milestones
     ]
     db.session.add(enrolment)
+    # A move mid-programme: recognised progress on this programme carries over (done milestones, days, evidence).
+    if carry.carry_progress(enrolment, by=by):
+        warnings.append("Progress on this programme at a previous employer was carried over: completed reviews "
+                        "count and the schedule continues from where it stood.")
     recompute_schedule(enrolment, on)
     db.session.flush()
     from competency.preceptors.models import PreceptorAssignment
@@ -295,6 +304,8 @@ def complete(enrolment: Enrolment, *, outcome: Outcome, by: User | None, on: dat
     enrolment.status = EnrolmentStatus.completed
     enrolment.completed_on = on
     enrolment.outcome = outcome
+    # Follow-ups are due a number of calendar months after the recorded completion.
+    recompute_schedule(enrolment, on)
     enrolment.next_supervision_due_on = None
     completion = None
     if outcome in (Outcome.completed, Outcome.passed):

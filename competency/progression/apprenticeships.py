@@ -21,11 +21,13 @@ from competency.progression.models import (
     Apprenticeship,
     ApprenticeshipStatus,
     OffTheJobEntry,
+    OtjPlanBlock,
     ProgressionRecord,
     ProgressReview,
     RecordStatus,
 )
 from competency.progression.offthejob import review_due_dates
+from competency.progression.readiness import add_months
 from competency.progression.policies import can_log_otj, can_manage_apprenticeship
 from competency.progression.preceptorship import propose_preceptorship
 from competency.progression.services import _require_active, _require_manager, move_to_stage
@@ -34,6 +36,9 @@ from competency.reminders.outbox import notify
 
 MAX_HOURS_PER_ENTRY = Decimal(24)
 MAX_PROGRAMME_MONTHS = 72
+# Apprenticeships starting from August 2025 last at least 8 months (a pathway may state its own figure).
+MINIMUM_MONTHS = 8
+MAX_PLAN_HOURS = Decimal(20000)
 
 
 def start_apprenticeship(record: ProgressionRecord, *, provider: str, standard: str, start_on: date,
@@ -60,6 +65,11 @@ def start_apprenticeship(record: ProgressionRecord, *, provider: str, standard: 
         raise DomainError("Enter the apprenticeship standard.", field="standard")
     if planned_end_on <= start_on:
         raise DomainError("The planned end date must be after the start date.", field="planned_end_on")
+    spec = progress.target.apprenticeship
+    minimum_months = spec.minimum_months if spec else MINIMUM_MONTHS
+    if planned_end_on < add_months(start_on, minimum_months):
+        raise DomainError(f"An apprenticeship lasts at least {minimum_months} months: plan the end on or after "
+                          f"{add_months(start_on, minimum_months):%-d %B %Y}.", field="planned_end_on")
     if (planned_end_on - start_on).days > MAX_PROGRAMME_MONTHS * 31:
         raise DomainError(f"An apprenticeship lasts at most {MAX_PROGRAMME_MONTHS} months.", field="planned_end_on")
     if epa_gateway_on is not None and not start_on < epa_gateway_on <= planned_end_on + timedelta(days=366):
@@ -68,10 +78,18 @@ def start_apprenticeship(record: ProgressionRecord, *, provider: str, standard: 
     hours = Decimal(str(planned_otj_hours))
     if hours <= 0:
         raise DomainError("Enter the planned off-the-job hours for the whole programme.", field="planned_otj_hours")
+    minimum = spec.otj_minimum_hours if spec else None
+    if minimum is not None and hours < minimum:
+        raise DomainError(f"{spec.standard} has a minimum of {minimum:,} off-the-job hours; plan at least that many.",
+                          field="planned_otj_hours")
     apprenticeship = Apprenticeship(
         record=record, user_id=record.user_id, organisation_id=record.organisation_id, provider=provider,
         standard=standard, start_on=start_on, planned_end_on=planned_end_on, planned_otj_hours=float(hours),
+        otj_minimum_hours=float(minimum) if minimum is not None else None,
         epa_gateway_on=epa_gateway_on, created_by_id=by.id)
+    # The schedule starts as one regular block; the lead adds university blocks and placements as agreed.
+    apprenticeship.plan_blocks.append(OtjPlanBlock(label="Regular off-the-job time", starts_on=start_on,
+                                                   ends_on=planned_end_on, hours=float(hours), created_by_id=by.id))
     db.session.add(apprenticeship)
     for sequence, due_on in enumerate(review_due_dates(start_on, planned_end_on), start=1):
         apprenticeship.reviews.append(ProgressReview(sequence=sequence, due_on=due_on))
@@ -126,6 +144,55 @@ def log_otj(apprenticeship: Apprenticeship, *, occurred_on: date, hours, activit
     record_event("apprenticeship.otj_logged", actor=by, organisation=apprenticeship.organisation_id, subject=entry,
                  data={"apprenticeship_id": apprenticeship.id, "on": occurred_on.isoformat(), "hours": str(hours)})
     return entry
+
+
+def add_plan_block(apprenticeship: Apprenticeship, *, label: str, starts_on: date, ends_on: date, hours,
+                   by: User) -> OtjPlanBlock:
+    """Part of the planned off-the-job schedule (a university block, a placement, regular study time).
+
+    :raises DomainError: dates outside the programme or out of order, or hours out of range.
+    """
+    if not can_manage_apprenticeship(by, apprenticeship):
+        raise PermissionDenied("Only a lead at the apprentice's employer plans off-the-job training.")
+    if apprenticeship.status is not ApprenticeshipStatus.active:
+        raise Conflict("This apprenticeship has finished; its plan is closed.")
+    label = (label or "").strip()
+    if not label:
+        raise DomainError("Say what the block is, for example 'University block: year 1 teaching'.", field="label")
+    if len(label) > 200:
+        raise DomainError("Keep the description to 200 characters.", field="label")
+    if ends_on < starts_on:
+        raise DomainError("The block must end on or after the day it starts.", field="ends_on")
+    if starts_on < apprenticeship.start_on or ends_on > apprenticeship.planned_end_on:
+        raise DomainError(f"Plan blocks between the start ({apprenticeship.start_on:%-d %B %Y}) and the planned end "
+                          f"({apprenticeship.planned_end_on:%-d %B %Y}).", field="starts_on")
+    try:
+        planned = Decimal(str(hours))
+    except (InvalidOperation, ValueError):
+        raise DomainError("Enter the hours as a number, for example 90.", field="hours") from None
+    if not planned.is_finite() or planned <= 0 or planned > MAX_PLAN_HOURS:
+        raise DomainError("Enter between 0.1 and 20,000 hours.", field="hours")
+    block = OtjPlanBlock(apprenticeship=apprenticeship, label=label, starts_on=starts_on, ends_on=ends_on,
+                         hours=float(planned.quantize(Decimal("0.1"))), created_by_id=by.id)
+    db.session.add(block)
+    db.session.flush()
+    record_event("apprenticeship.plan_block_added", actor=by, organisation=apprenticeship.organisation_id,
+                 subject=block, data={"apprenticeship_id": apprenticeship.id, "label": label,
+                                      "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
+                                      "hours": str(planned)})
+    return block
+
+
+def remove_plan_block(block: OtjPlanBlock, *, by: User) -> None:
+    apprenticeship = block.apprenticeship
+    if not can_manage_apprenticeship(by, apprenticeship):
+        raise PermissionDenied("Only a lead at the apprentice's employer plans off-the-job training.")
+    if apprenticeship.status is not ApprenticeshipStatus.active:
+        raise Conflict("This apprenticeship has finished; its plan is closed.")
+    record_event("apprenticeship.plan_block_removed", actor=by, organisation=apprenticeship.organisation_id,
+                 subject=block, data={"apprenticeship_id": apprenticeship.id, "label": block.label})
+    apprenticeship.plan_blocks.remove(block)
+    db.session.flush()
 
 
 def record_review(review: ProgressReview, *, held_on: date, notes: str, by: User, today: date) -> ProgressReview:

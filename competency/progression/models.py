@@ -128,6 +128,8 @@ class Apprenticeship(TimestampMixin, db.Model):
     start_on: Mapped[date] = mapped_column(sa.Date)
     planned_end_on: Mapped[date] = mapped_column(sa.Date)
     planned_otj_hours: Mapped[float] = mapped_column(sa.Numeric(7, 1, asdecimal=False))
+    # The standard's published minimum off-the-job hours when it started (None: not stated by the pathway).
+    otj_minimum_hours: Mapped[float | None] = mapped_column(sa.Numeric(7, 1, asdecimal=False))
     epa_gateway_on: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[ApprenticeshipStatus] = mapped_column(str_enum(ApprenticeshipStatus),
                                                          default=ApprenticeshipStatus.active, index=True)
@@ -141,6 +143,29 @@ class Apprenticeship(TimestampMixin, db.Model):
         back_populates="apprenticeship", order_by="OffTheJobEntry.occurred_on", cascade="all, delete-orphan")
     reviews: Mapped[list[ProgressReview]] = relationship(
         back_populates="apprenticeship", order_by="ProgressReview.sequence", cascade="all, delete-orphan")
+    plan_blocks: Mapped[list[OtjPlanBlock]] = relationship(
+        back_populates="apprenticeship", order_by="(OtjPlanBlock.starts_on, OtjPlanBlock.id)",
+        cascade="all, delete-orphan")
+
+
+class OtjPlanBlock(db.Model):
+    """Part of the planned off-the-job schedule: hours planned between two dates (a university block,
+    a placement, regular weekly study time). Progress is judged against these, not an even spread."""
+
+    __tablename__ = "apprenticeship_otj_plan"
+    __table_args__ = (sa.CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+                      sa.CheckConstraint("hours > 0", name="hours_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    apprenticeship_id: Mapped[int] = mapped_column(sa.ForeignKey("apprenticeship.id", ondelete="CASCADE"),
+                                                   index=True)
+    label: Mapped[str] = mapped_column(sa.String(200))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    hours: Mapped[float] = mapped_column(sa.Numeric(7, 1, asdecimal=False))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    apprenticeship: Mapped[Apprenticeship] = relationship(back_populates="plan_blocks")
 
 
 class OffTheJobEntry(db.Model):

@@ -1,8 +1,13 @@
-"""Off-the-job training hours against a pro-rata plan, and the progress review schedule.
+"""Off-the-job training hours against the planned schedule, and the progress review schedule.
 
-The plan spreads the planned hours evenly from the start date to the planned end
-date. A log below the plan's figure for today is *behind*; the catch-up figure is
-the hours still to log divided by the weeks left until the planned end.
+Current England rules (starts from August 2025) set a minimum of off-the-job hours for
+each standard and no longer ask for them to be spread evenly: university blocks,
+placements and regular study time come when they come. So the plan is a list of
+*blocks*, each (first day, last day, hours); by a given day the plan expects every
+finished block's hours and the share of a running block's hours for the days gone
+(inclusive). A log below that is *behind*; the catch-up figure is the hours still to
+log divided by the weeks left until the planned end. With no blocks recorded (records
+from before blocks existed) the whole programme is one regular block, as before.
 """
 from __future__ import annotations
 
@@ -75,7 +80,7 @@ class OtjProgress:
 
 
 def expected_hours(planned_hours: Decimal, start_on: date, planned_end_on: date, today: date) -> Decimal:
-    """The pro-rata plan's hours by ``today`` (0 before the start, all of them from the planned end)."""
+    """The hours one regular block from start to planned end expects by ``today`` (0 before, all from the end)."""
     total_days = (planned_end_on - start_on).days
     if total_days <= 0:
         return Decimal(planned_hours)
@@ -83,12 +88,30 @@ def expected_hours(planned_hours: Decimal, start_on: date, planned_end_on: date,
     return _tenth(Decimal(planned_hours) * elapsed / total_days)
 
 
+def planned_by(blocks: Iterable[tuple[date, date, Decimal]], today: date) -> Decimal:
+    """Hours the block plan expects by the end of ``today``: finished blocks whole, running ones pro rata by day."""
+    total = Decimal(0)
+    for first, last, hours in blocks:
+        if today < first:
+            continue
+        days = (last - first).days + 1
+        done = min((today - first).days + 1, days)
+        total += Decimal(str(hours)) * done / days
+    return _tenth(total)
+
+
 def otj_progress(planned_hours: Decimal | int | float, start_on: date, planned_end_on: date,
-                 entries: Iterable[tuple[date, Decimal]], today: date) -> OtjProgress:
-    """Running total against the pro-rata plan. ``entries`` are (date, hours); future ones are ignored."""
+                 entries: Iterable[tuple[date, Decimal]], today: date,
+                 blocks: Iterable[tuple[date, date, Decimal]] | None = None) -> OtjProgress:
+    """Running total against the plan. ``entries`` are (date, hours); future ones are ignored.
+
+    ``blocks`` is the planned schedule (see the module docstring); None or empty means one
+    regular block over the whole programme.
+    """
     planned = _tenth(Decimal(str(planned_hours)))
     logged = _tenth(sum((Decimal(str(hours)) for on, hours in entries if on <= today), Decimal(0)))
-    expected = expected_hours(planned, start_on, planned_end_on, today)
+    blocks = list(blocks or [])
+    expected = planned_by(blocks, today) if blocks else expected_hours(planned, start_on, planned_end_on, today)
     total_weeks = Decimal(max((planned_end_on - start_on).days, 1)) / 7
     weeks_left = Decimal(max((planned_end_on - today).days, 0)) / 7
     plan_per_week = _tenth(planned / total_weeks)

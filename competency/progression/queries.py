@@ -121,7 +121,8 @@ def _confirmations(record_ids: list[int]) -> dict[tuple[int, str], dict[str, Con
 
 def _apprenticeships(record_ids: list[int], today: date) -> tuple[dict[int, Apprenticeship], dict[int, OtjProgress]]:
     apprenticeships = {a.record_id: a for a in db.session.scalars(
-        sa.select(Apprenticeship).where(Apprenticeship.record_id.in_(record_ids)))}
+        sa.select(Apprenticeship).where(Apprenticeship.record_id.in_(record_ids))
+        .options(selectinload(Apprenticeship.plan_blocks)))}
     progress: dict[int, OtjProgress] = {}
     if apprenticeships:
         ids = [a.id for a in apprenticeships.values()]
@@ -132,8 +133,13 @@ def _apprenticeships(record_ids: list[int], today: date) -> tuple[dict[int, Appr
         for record_id, a in apprenticeships.items():
             logged = Decimal(str(totals.get(a.id) or 0))
             progress[record_id] = otj_progress(a.planned_otj_hours, a.start_on, a.planned_end_on,
-                                               [(a.start_on, logged)] if logged else [], today)
+                                               [(a.start_on, logged)] if logged else [], today,
+                                               blocks=plan_of(a))
     return apprenticeships, progress
+
+
+def plan_of(apprenticeship: Apprenticeship) -> list[tuple[date, date, Decimal]]:
+    return [(b.starts_on, b.ends_on, Decimal(str(b.hours))) for b in apprenticeship.plan_blocks]
 
 
 def progress_for(records: Sequence[ProgressionRecord], today: date) -> list[RecordProgress]:
@@ -142,7 +148,7 @@ def progress_for(records: Sequence[ProgressionRecord], today: date) -> list[Reco
         return []
     record_ids = [r.id for r in records]
     user_ids = {r.user_id for r in records}
-    employments = sources.employment_facts(user_ids)
+    employments = sources.employment_facts(user_ids, today)
     signed = sources.signed_capability_ids(user_ids)
     counts = sources.evidence_counts(user_ids)
     confirmations = _confirmations(record_ids)
@@ -160,6 +166,7 @@ def progress_for(records: Sequence[ProgressionRecord], today: date) -> list[Reco
             panel = panels.get((record.id, step.code))
             facts = Facts(
                 organisation_id=record.organisation_id,
+                full_time_hours=float((record.organisation.settings or {}).get("full_time_hours", 37.5)),
                 signed_capability_ids=frozenset(signed.get(record.user_id, ())),
                 employments=tuple(employments.get(record.user_id, ())),
                 evidence_counts=counts.get(record.user_id, {}),
@@ -183,12 +190,14 @@ def apprenticeship_detail(apprenticeship_id: int) -> Apprenticeship | None:
     return db.session.scalar(
         sa.select(Apprenticeship).where(Apprenticeship.id == apprenticeship_id)
         .options(joinedload(Apprenticeship.record).joinedload(ProgressionRecord.user),
-                 selectinload(Apprenticeship.entries), selectinload(Apprenticeship.reviews)))
+                 selectinload(Apprenticeship.entries), selectinload(Apprenticeship.reviews),
+                 selectinload(Apprenticeship.plan_blocks)))
 
 
 def apprenticeship_otj(apprenticeship: Apprenticeship, today: date) -> OtjProgress:
     return otj_progress(apprenticeship.planned_otj_hours, apprenticeship.start_on, apprenticeship.planned_end_on,
-                        [(e.occurred_on, Decimal(str(e.hours))) for e in apprenticeship.entries], today)
+                        [(e.occurred_on, Decimal(str(e.hours))) for e in apprenticeship.entries], today,
+                        blocks=plan_of(apprenticeship))
 
 
 def open_progress_reviews(due_by: date) -> sa.Select:

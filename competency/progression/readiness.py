@@ -22,6 +22,7 @@ class EmploymentFact:
     level_code: str
     start_on: date
     end_on: date | None = None
+    fte: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Facts:
     evidence_counts: Mapping[str, int] = field(default_factory=dict)
     confirmations: Mapping[str, ConfirmationFact] = field(default_factory=dict)
     panel: PanelFact | None = None  # the latest panel for the step
+    # The organisation's full-time week (its "full_time_hours" setting), for hours from FTE.
+    full_time_hours: float = 37.5
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,35 @@ def _panel(c: CriterionSpec, facts: Facts) -> CriterionResult:
     return CriterionResult(c, False, 0, 1, f"Panel on {when}: {outcome}", missing=missing)
 
 
+def weekly_hours(facts: Facts, today: date) -> float | None:
+    """Contracted hours a week at the pathway's organisation today, from the FTE of current posts."""
+    posts = [e for e in facts.employments if e.organisation_id == facts.organisation_id and e.start_on <= today
+             and (e.end_on is None or e.end_on >= today)]
+    if not posts:
+        return None
+    return round(min(sum(e.fte for e in posts), 1.0) * facts.full_time_hours, 1)
+
+
+def _hours(c: CriterionSpec, facts: Facts, today: date) -> CriterionResult:
+    """Worked out from the FTE where a post is recorded; an employer confirmation covers the rest."""
+    hours = weekly_hours(facts, today)
+    confirmed = facts.confirmations.get(c.code)
+    wanted = f"{c.at_least_hours:g}"
+    if hours is not None and hours >= c.at_least_hours:
+        return CriterionResult(c, True, 1, 1, f"{hours:g} hours a week from the FTE of your post "
+                                              f"(at least {wanted} needed)")
+    if confirmed is not None:
+        return CriterionResult(c, True, 1, 1, f"Confirmed by {confirmed.confirmed_by} on "
+                                              f"{confirmed.confirmed_on:%-d %B %Y}")
+    if hours is None:
+        return CriterionResult(c, False, 0, 1, "No current post recorded here",
+                               missing=("Your employer records your post or confirms your hours",))
+    return CriterionResult(c, False, 0, 1, f"{hours:g} hours a week from the FTE of your post; typically at "
+                                           f"least {wanted}",
+                           missing=(f"{c.at_least_hours - hours:g} more hours a week, or your employer confirms "
+                                    "the arrangement",))
+
+
 def evaluate_criterion(c: CriterionSpec, facts: Facts, today: date) -> CriterionResult:
     if c.kind is CriterionKind.capabilities:
         return _capabilities(c, facts)
@@ -219,6 +251,8 @@ def evaluate_criterion(c: CriterionSpec, facts: Facts, today: date) -> Criterion
         return _evidence(c, facts)
     if c.kind is CriterionKind.confirmation:
         return _confirmation(c, facts)
+    if c.kind is CriterionKind.hours_worked:
+        return _hours(c, facts, today)
     return _panel(c, facts)
 
 

@@ -65,12 +65,16 @@ def _stage(entry: DocumentReader, seen: dict[str, int]) -> StageSpec | None:
     if kind is StageKind.apprenticeship and sub is None:
         entry.error("an apprenticeship stage needs an 'apprenticeship:' block (standard, typical_months)")
     if sub is not None:
-        sub.check_keys(["standard", "typical_months", "off_the_job_percent"])
+        sub.check_keys(["standard", "typical_months", "off_the_job_percent", "off_the_job_minimum_hours",
+                        "minimum_months"])
         standard = sub.string("standard")
         months = sub.integer("typical_months", minimum=1)
-        percent = sub.integer("off_the_job_percent", required=False, default=20, minimum=1)
+        percent = sub.integer("off_the_job_percent", required=False, minimum=1)
+        minimum_hours = sub.integer("off_the_job_minimum_hours", required=False, minimum=1)
+        minimum_months = sub.integer("minimum_months", required=False, default=8, minimum=1) or 8
         if standard and months:
-            apprenticeship = ApprenticeshipSpec(standard=standard, typical_months=months, otj_percent=percent or 20)
+            apprenticeship = ApprenticeshipSpec(standard=standard, typical_months=months, otj_percent=percent,
+                                                otj_minimum_hours=minimum_hours, minimum_months=minimum_months)
     if None in (code, name, level, kind):
         return None
     return StageSpec(code=code, name=name, level=level, kind=kind, is_optional=entry.boolean("optional"),
@@ -84,6 +88,7 @@ CRITERION_KEYS = {
     CriterionKind.evidence_count: ["evidence_kind", "at_least"],
     CriterionKind.confirmation: ["item"],
     CriterionKind.panel: [],
+    CriterionKind.hours_worked: ["at_least_hours", "item"],
 }
 
 
@@ -121,6 +126,12 @@ def _criterion(entry: DocumentReader, seen: dict[str, int], step_code: str | Non
                         key="evidence_kind")
         fields["evidence_kind"] = evidence_kind
         fields["at_least"] = entry.integer("at_least", minimum=1) or 0
+    elif kind is CriterionKind.hours_worked:
+        fields["at_least_hours"] = entry.integer("at_least_hours", minimum=1) or 30
+        item = entry.string("item", required=False, default="hours_worked") or "hours_worked"
+        if item not in CONFIRMATION_ITEMS:
+            entry.error(f"unknown checklist item '{item}' {_options(item, CONFIRMATION_ITEMS)}", key="item")
+        fields["item"] = item
     elif kind is CriterionKind.confirmation:
         item = entry.string("item")
         if item is not None and item not in CONFIRMATION_ITEMS:

@@ -131,7 +131,7 @@ def confirm_item(record: ProgressionRecord, criterion_code: str, *, note: str = 
     _require_active(record)
     step = _current_step(record)
     criterion = step.criterion(criterion_code)
-    if criterion is None or criterion.kind is not CriterionKind.confirmation:
+    if criterion is None or criterion.kind not in (CriterionKind.confirmation, CriterionKind.hours_worked):
         raise DomainError("That is not a checklist item of the person's next step.")
     exists = db.session.scalar(sa.select(ChecklistConfirmation.id).filter_by(
         record_id=record.id, step_code=step.code, criterion_code=criterion_code))

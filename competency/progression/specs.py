@@ -17,6 +17,7 @@ class CriterionKind(enum.Enum):
     evidence_count = "evidence_count"      # pieces of evidence of one kind (or any kind)
     confirmation = "confirmation"          # a checklist item the employer confirms
     panel = "panel"                        # a panel's outcome "ready"
+    hours_worked = "hours_worked"          # weekly hours from the current post's FTE (or an employer confirmation)
 
 
 # Checklist items an employer can confirm; a pathway may word each one its own way.
@@ -62,13 +63,25 @@ class CriterionSpec:
     evidence_kind: str | None = None       # evidence_count: None means any kind
     at_least: int = 0
     item: str | None = None                # confirmation: one of CONFIRMATION_ITEMS
+    at_least_hours: float = 0              # hours_worked: contracted hours a week (FTE x full-time hours)
 
 
 @dataclass(frozen=True)
 class ApprenticeshipSpec:
+    """An apprenticeship standard as the pathway data states it.
+
+    Current England rules (starts from August 2025): each standard has a published minimum of
+    off-the-job training hours (``otj_minimum_hours``, data to check against the published list),
+    delivered over any timeline (not evenly spread), and an apprenticeship lasts at least
+    ``minimum_months`` (8). ``otj_percent`` is the rule before August 2025, kept so earlier pathway
+    versions still read as they were written.
+    """
+
     standard: str
     typical_months: int
-    otj_percent: int = 20
+    otj_percent: int | None = None
+    otj_minimum_hours: int | None = None
+    minimum_months: int = 8
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,8 @@ class ReminderKind(enum.Enum):
     escalation = "escalation"
     share_expiring = "share_expiring"
     progress_review = "progress_review"
+    # A newly registered starter with no preceptorship 60 days after starting (to the leads).
+    not_enrolled = "not_enrolled"
     # Reserved for credentials or sign-offs that reach an expiry date; neither carries one yet.
     expiry = "expiry"
 

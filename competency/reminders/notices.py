@@ -32,6 +32,7 @@ KIND_TAGS = {
     ReminderKind.escalation: "Escalation",
     ReminderKind.share_expiring: "Share link",
     ReminderKind.progress_review: "Apprenticeship",
+    ReminderKind.not_enrolled: "Preceptorship",
     ReminderKind.expiry: "Expiry",
 }
 

@@ -104,16 +104,20 @@ def dry_run_statement(source: Source) -> sa.Select:
     return _STATEMENTS[key]
 
 
-def plan(on: date | None = None, *, dry_run: bool = False, now: datetime | None = None) -> PlanResult:
+def plan(on: date | None = None, *, dry_run: bool = False, now: datetime | None = None,
+         kinds: frozenset | set | None = None) -> PlanResult:
     """Plan every reminder due on ``on`` (default: today in the UK). Flushes, never commits.
 
     With ``dry_run`` nothing is written; the result counts what would be planned.
+    ``kinds`` limits planning to those reminder kinds (a check of its own on the beat).
     """
     now = now or utcnow()
     on = on or local_today(now)
     result = PlanResult(on=on, dry_run=dry_run)
     dialect = db.session.get_bind().dialect.name
     for source in available_sources():
+        if kinds is not None and source.kind not in kinds:
+            continue
         params = {**source.params(on), "planned_on": on, "planned_at": now}
         if dry_run:
             for kind, stage, count in db.session.execute(dry_run_statement(source), params):

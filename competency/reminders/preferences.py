@@ -30,6 +30,7 @@ MUTABLE_KINDS: dict[str, str] = {
     ReminderKind.signoff_waiting.value: "Sign-off requests waiting for your decision for more than a week",
     ReminderKind.share_expiring.value: "Passport share links about to expire",
     ReminderKind.progress_review.value: "Apprenticeship progress reviews due soon, due today or overdue",
+    ReminderKind.not_enrolled.value: "Newly registered starters not on a preceptorship 60 days after starting",
     "signoff_requested": "Someone asks you to sign off a capability",
     "signoff_decided": "Your sign-off request is decided",
     "signoff_revoked": "A sign-off of yours is revoked",

@@ -116,6 +116,7 @@ def workforce_section(scope: Scope) -> Section:
                           ("Pre-registration learners and apprentices", str(by_level.get("pre_registration", 0)))])
 
 
+
 def preceptorship_section(scope: Scope) -> Section:
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for org_id, state, n in queries.preceptorship_states(scope.ids, scope.on):
@@ -269,7 +270,15 @@ SECTIONS: dict[str, Callable[[Scope], Section]] = {
     "progression": pipeline_section,
     "confidence": confidence_section,
     "preceptors": preceptors_section,
+    "insight": lambda scope: _insight().dashboard_section(scope),
 }
+
+
+def _insight():
+    """Workforce insight measures (issue 16.7) live in their own module."""
+    from competency.reporting import insight
+
+    return insight
 
 
 def build(scope: Scope) -> list[Section]:
@@ -278,7 +287,7 @@ def build(scope: Scope) -> list[Section]:
 
 # The first word of a table key names its section.
 TABLE_SECTIONS = {"workforce": "workforce", "preceptorship": "preceptorship", "signoff": "turnaround",
-                  "progression": "progression", "confidence": "confidence", "preceptors": "preceptors"}
+                  "progression": "progression", "confidence": "confidence", "preceptors": "preceptors", "insight": "insight"}
 
 
 def find_table(scope: Scope, table_key: str) -> ReportTable | None:

@@ -72,16 +72,22 @@ def workforce(org_ids: Collection[int], on: date) -> list[tuple[int, str, str, i
     """(organisation id, level code, profession, people) for posts current on ``on``.
 
     Everyone with a post counts, support workers, OT assistants and apprentices included;
-    a person with posts at two organisations counts at each.
+    a person with posts at two organisations counts at each. Someone on an active
+    apprenticeship at that organisation counts as a pre-registration learner or
+    apprentice, whatever level their post was recorded at (an apprentice usually keeps
+    their OT assistant post while they study).
     """
     profession = sa.func.coalesce(User.profession, NOT_RECORDED)
+    on_apprenticeship = sa.exists().where(
+        Apprenticeship.user_id == Employment.user_id, Apprenticeship.organisation_id == Employment.organisation_id,
+        Apprenticeship.status == ApprenticeshipStatus.active, Apprenticeship.start_on <= on)
+    level = sa.case((on_apprenticeship, "pre_registration"), else_=Employment.level_code).label("level")
     query = (
-        sa.select(Employment.organisation_id, Employment.level_code, profession,
-                  sa.func.count(sa.distinct(Employment.user_id)))
+        sa.select(Employment.organisation_id, level, profession, sa.func.count(sa.distinct(Employment.user_id)))
         .join(User, User.id == Employment.user_id)
         .where(Employment.organisation_id.in_(list(org_ids) or [-1]), Employment.start_on <= on,
                sa.or_(Employment.end_on.is_(None), Employment.end_on >= on), User.is_active_account.is_(True))
-        .group_by(Employment.organisation_id, Employment.level_code, profession)
+        .group_by(Employment.organisation_id, level, profession)
     )
     return [tuple(row) for row in db.session.execute(query)]
 

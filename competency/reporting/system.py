@@ -213,7 +213,14 @@ SECTIONS: dict[str, Callable[[Scope], Section]] = {
     "turnaround": turnaround_section,
     "progression": pipeline_section,
     "confidence": confidence_section,
+    "insight": lambda scope: _insight_section(scope),
 }
+
+
+def _insight_section(scope: Scope) -> Section:
+    from competency.reporting.insight import system_section
+
+    return system_section(scope)
 
 
 def build(scope: Scope) -> list[Section]:

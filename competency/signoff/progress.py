@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from competency.frameworks.models import Capability, FrameworkVersion, Level, Pillar
 from competency.signoff.capabilities import version_contents
 from competency.signoff.queries import pending_capability_ids, signed_capability_ids
+from competency.signoff.revisions import current_equivalence
 
 SIGNED, PENDING, NOT_STARTED = "signed", "pending", "not_started"
 STATUS_LABELS = {SIGNED: "Signed off", PENDING: "Waiting for review", NOT_STARTED: "Not started"}
@@ -92,5 +93,7 @@ def progress_grid(user_id: int, version: FrameworkVersion) -> Grid:
         cell = cells.setdefault(key, Cell(pillar_by_id[capability.pillar_id], level_by_id[capability.level_id]))
         cell.items.append((capability, status_of(capability.uuid, signed, pending)))
     in_version = {c.uuid for c in capabilities}
-    return Grid(version=version, pillars=pillars, levels=levels, cells=cells,
-                signed_elsewhere=len(signed - in_version))
+    # Signed identifiers outside this version, counting a minor revision of one inside it as inside.
+    equivalence = current_equivalence()
+    elsewhere = {uuid for uuid in signed - in_version if not equivalence.group(uuid) & in_version}
+    return Grid(version=version, pillars=pillars, levels=levels, cells=cells, signed_elsewhere=len(elsewhere))

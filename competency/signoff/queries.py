@@ -4,6 +4,10 @@
 signed off?": local sign-offs and sign-offs recognised from another employer's
 passport, minus any that were revoked. Progress, progression, passport and
 reports all use it (or :func:`current_signoffs_query` for the rows).
+
+Revisions: a sign-off of a capability also counts for its *minor* revisions
+(same intent, clearer words) and the revisions it was a minor revision of; a
+*major* revision starts unsigned (:mod:`competency.signoff.revisions`).
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from competency.signoff.models import (
     SignOffRequest,
     SignOffRevocation,
 )
+from competency.signoff.revisions import equivalent_ids, expand
 
 
 def not_revoked():
@@ -36,26 +41,30 @@ def current_signoffs_query(user_id: int) -> sa.Select:
 
 
 def signed_capability_ids(user_id: int) -> set[str]:
-    """Stable identifiers of the capabilities signed off (or recognised) for a person and not revoked."""
-    return set(db.session.scalars(
+    """Stable identifiers of the capabilities signed off (or recognised) for a person and not revoked,
+    with every minor revision of them (they count as the same capability)."""
+    return expand(db.session.scalars(
         sa.select(SignOff.capability_uuid).where(SignOff.practitioner_id == user_id, not_revoked()).distinct()))
 
 
 def standing_signoff(user_id: int, capability_uuid: str) -> SignOff | None:
+    """The sign-off that already covers this capability (or a minor revision of it), if any."""
     return db.session.scalar(
-        current_signoffs_query(user_id).where(SignOff.capability_uuid == capability_uuid).limit(1))
+        current_signoffs_query(user_id).where(SignOff.capability_uuid.in_(equivalent_ids(capability_uuid)))
+        .limit(1))
 
 
 def pending_capability_ids(user_id: int) -> set[str]:
-    return set(db.session.scalars(
+    return expand(db.session.scalars(
         sa.select(SignOffRequest.capability_uuid)
         .where(SignOffRequest.practitioner_id == user_id, SignOffRequest.state == RequestState.pending)))
 
 
 def pending_request(user_id: int, capability_uuid: str) -> SignOffRequest | None:
     return db.session.scalar(sa.select(SignOffRequest).where(
-        SignOffRequest.practitioner_id == user_id, SignOffRequest.capability_uuid == capability_uuid,
-        SignOffRequest.state == RequestState.pending))
+        SignOffRequest.practitioner_id == user_id,
+        SignOffRequest.capability_uuid.in_(equivalent_ids(capability_uuid)),
+        SignOffRequest.state == RequestState.pending).limit(1))
 
 
 def my_signoffs_query(user_id: int) -> sa.Select:

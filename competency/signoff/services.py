@@ -295,6 +295,7 @@ def record_recognised_signoff(
     level_code: str, signed_at: datetime, assessor_name: str, issuer_name: str, issuer_did: str | None = None,
     credential_id: str | None = None, framework_version_id: int | None = None, assessor_profession: str | None = None,
     assessor_registration_body: str | None = None, assessor_registration_number: str | None = None,
+    evidence_hashes: list | None = None,
 ) -> SignOff:
     """For passport import: a sign-off another employer made, recognised at ``organisation``.
 
@@ -309,7 +310,8 @@ def record_recognised_signoff(
         assessor_registration_body=assessor_registration_body,
         assessor_registration_number=assessor_registration_number, organisation_id=organisation.id,
         organisation_name=organisation.name, signed_at=signed_at, issuer_name=issuer_name, issuer_did=issuer_did,
-        credential_id=credential_id, recognised_by_id=actor.id if actor else None)
+        credential_id=credential_id, recognised_by_id=actor.id if actor else None,
+        evidence_hashes=list(evidence_hashes or []))
     db.session.add(signoff)
     db.session.flush()
     record_event("signoff.recognised", actor=actor, organisation=organisation, subject=signoff,

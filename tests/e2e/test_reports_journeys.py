@@ -32,11 +32,11 @@ def test_a_lead_reads_the_dashboard_and_downloads_a_table(site, page):
     page.wait_for_selector("h1:has-text('Organisation dashboard')")
     assert_accessible(page)
     for heading in ("Workforce by level of practice", "Preceptorship", "Sign-off turnaround",
-                    "Progression pipeline", "Confidence across the cohort"):
+                    "Progression pipeline", "Confidence across the cohort", "Workforce insight"):
         assert page.locator(f"h2:has-text('{heading}')").count() == 1
     # Every chart is an image with a name, beside a table holding its figures.
     charts = page.locator("svg[role='img']")
-    assert charts.count() == 5
+    assert charts.count() == 6
     assert page.locator("svg[role='img'] title").first.text_content()
     link = page.locator("a:has-text('Download “People by profession and level of practice” as CSV')")
     response = page.request.get(site.url + link.get_attribute("href"))

@@ -46,7 +46,7 @@ class TestMyProgression:
         page = text(client.get("/progression/"))
         assert "<h1>Your progression</h1>" in page
         assert "Ready for the OT degree apprenticeship" in page
-        assert "Readiness: 2 of 10 items met" in page  # sponsorship and months in post
+        assert "Readiness: 3 of 10 items met" in page  # sponsorship, hours (from the FTE) and months in post
         assert '<progress class="app-progress" id="readiness-' in page
         assert "2 of 6 signed off" in page
         assert "PP-SSW-03" in page and "Missing: 2 more reflections" in page
@@ -147,7 +147,7 @@ class TestOffTheJobLog:
         return apprenticeships.start_apprenticeship(
             world.record, provider="University of the South Coast", standard="Occupational therapist (degree) ST0517",
             start_on=today - timedelta(weeks=20), planned_end_on=today - timedelta(weeks=20) + timedelta(weeks=200),
-            planned_otj_hours=400, by=world.lead, today=today)
+            planned_otj_hours=1200, by=world.lead, today=today)
 
     def test_a_log_below_the_plan_shows_behind_and_the_hours_a_week_to_catch_up(self, client, browser, login, world,
                                                                             apprenticeship, today):
@@ -161,10 +161,11 @@ class TestOffTheJobLog:
                                   post_url=f"{url}/otj")
         assert response.status_code == 302
         page = text(client.get(url))
-        # The plan expects 40 of 400 hours after 20 of 200 weeks; 30 logged leaves 370 over 180 weeks.
-        assert "30 of 400 planned off-the-job hours logged; the plan expects 40 by now" in page
+        # The regular block (start to planned end, inclusive) expects 1,200 x 141 / 1,401 days = 120.8 hours by the
+        # end of today; 30 logged leaves 1,170 over 180 weeks.
+        assert "30 of 1200 planned off-the-job hours logged; the plan expects 120.8 by now" in page
         assert "Behind the plan" in page
-        assert "log 2.1 hours a week (the plan is 2 a week)" in page
+        assert "log 6.5 hours a week (the plan averages 6 a week)" in page
         assert "University teaching block" in page
 
     def test_the_form_refuses_future_dates(self, client, browser, login, world, apprenticeship, today):
@@ -211,7 +212,7 @@ class TestLeadListStatementCount:
         ready_for_apprenticeship(ready_for_apprenticeship_world, today)
         apprenticeships.start_apprenticeship(
             ready_for_apprenticeship_world.record, provider="Uni", standard="ST0517", start_on=today,
-            planned_end_on=today + timedelta(days=1000), planned_otj_hours=900, by=world.lead, today=today)
+            planned_end_on=today + timedelta(days=1000), planned_otj_hours=1200, by=world.lead, today=today)
         self.build(world.council, world.lead, 8, today)
         login(world.lead)
         at_ten = self.count_statements(client, count_queries)

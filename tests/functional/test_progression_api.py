@@ -30,7 +30,7 @@ def test_my_progression_lists_each_criterion_with_what_is_missing(client, world)
     assert record["pathway"]["slug"] == "ota-to-ot-degree-apprenticeship"
     assert (record["stage"]["code"], record["target"]["code"]) == ("ota", "degree_apprentice")
     readiness = record["readiness"]
-    assert (readiness["met"], readiness["total"], readiness["is_ready"]) == (1, 10, False)
+    assert (readiness["met"], readiness["total"], readiness["is_ready"]) == (2, 10, False)  # hours from the FTE
     capabilities = next(c for c in readiness["criteria"] if c["code"] == "ota_capabilities")
     assert capabilities["summary"] == "1 of 6 signed off"
     assert [m["code"] for m in capabilities["missing_capabilities"]][:2] == ["PP-SSW-02", "PP-SSW-03"]
@@ -56,7 +56,7 @@ class TestOffTheJobApi:
         return apprenticeships.start_apprenticeship(
             world.record, provider="University of the South Coast", standard="Occupational therapist (degree) ST0517",
             start_on=today - timedelta(weeks=20), planned_end_on=today - timedelta(weeks=20) + timedelta(weeks=200),
-            planned_otj_hours=400, by=world.lead, today=today)
+            planned_otj_hours=1200, by=world.lead, today=today)
 
     def test_an_entry_updates_the_running_total_and_status(self, client, world, apprenticeship):
         response = client.post(f"/api/v1/apprenticeships/{apprenticeship.id}/otj", headers=bearer(world.ota),
@@ -65,8 +65,8 @@ class TestOffTheJobApi:
         assert response.status_code == 201, response.json
         assert response.json["hours"] == 7.5
         otj = response.json["otj"]
-        assert (otj["logged_hours"], otj["expected_hours"], otj["status"]) == (7.5, 40.0, "behind")
-        assert otj["catch_up_per_week"] == pytest.approx(2.2)  # 392.5 hours over 180 weeks, rounded up
+        assert (otj["logged_hours"], otj["expected_hours"], otj["status"]) == (7.5, 120.8, "behind")
+        assert otj["catch_up_per_week"] == pytest.approx(6.7)  # 1,192.5 hours over 180 weeks, rounded up
         me = client.get("/api/v1/me/progression", headers=bearer(world.ota)).json
         assert me["records"][0]["apprenticeship"]["otj"]["logged_hours"] == 7.5
         assert len(me["records"][0]["apprenticeship"]["reviews"]) >= 4

@@ -58,9 +58,12 @@ class TestShippedData:
         assert messages(result) == []
         assert {doc.kind for doc in result.documents} == {"framework", "crosswalk", "external_framework"}
 
-    def test_shipped_framework_has_five_pillars_eight_levels_and_at_least_120_capabilities(self):
-        (framework,) = load_path(SHIPPED).specs("framework")
-        assert framework.slug == "shared-capability-framework" and framework.version == "1.0.0"
+    @pytest.mark.parametrize("number", ["1.0.0", "1.1.0"])
+    def test_shipped_framework_has_five_pillars_eight_levels_and_at_least_120_capabilities(self, number):
+        specs = {spec.version: spec for spec in load_path(SHIPPED).specs("framework")}
+        assert set(specs) == {"1.0.0", "1.1.0"}
+        framework = specs[number]
+        assert framework.slug == "shared-capability-framework"
         assert [p.code for p in framework.pillars] == [
             "professional_practice", "facilitation_of_learning", "leadership",
             "evidence_research_development", "integrated_working",

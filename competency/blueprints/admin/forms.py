@@ -44,6 +44,12 @@ class EmploymentForm(FlaskForm):
                              description="For example 'Band 5' or 'Grade 6'.")
     start_on = DateField("Start date", validators=[DataRequired("Enter the start date")])
     end_on = DateField("End date", validators=[Optional()])
+    service_name = StringField("Service or team", validators=[Optional(), Length(max=120)],
+                               description="For example 'Community occupational therapy' or 'Reablement'.")
+    is_ahp_service = SelectField("Is it an allied health professions service?",
+                                 choices=[("", "Not recorded"), ("yes", "Yes"), ("no", "No")], default="",
+                                 description="Led by or made up mainly of allied health professionals, such as an "
+                                             "occupational therapy or physiotherapy service.")
     fte = DecimalField("Full-time equivalent", default=1, places=2,
                        validators=[DataRequired("Enter the FTE, for example 1 or 0.6"),
                                    NumberRange(min=0.01, max=1, message="FTE must be more than 0 and at most 1")])

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from competency.accounts import queries, services
 from competency.accounts.models import Organisation, Role
@@ -12,6 +14,7 @@ from competency.blueprints.guards import get_or_404, require_visible
 from competency.blueprints.navigation import add_nav_item
 from competency.errors import DomainError
 from competency.extensions import db
+from competency.frameworks.models import CrosswalkScheme
 from competency.reminders.dispatch import dispatch_outbox
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -88,7 +91,7 @@ def person(org_id: int, user_id: int):
             flash("Roles updated.", "info")
             return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))
     return render_template("admin/person.html", organisation=organisation, person=person,
-                           roles_form=roles_form, employment_form=EmploymentForm())
+                           roles_form=roles_form, employment_form=EmploymentForm(), **_local_words(organisation))
 
 
 @bp.post("/organisations/<int:org_id>/people/<int:user_id>/employments")
@@ -99,10 +102,11 @@ def add_employment(org_id: int, user_id: int):
     form = EmploymentForm()
     if form.validate_on_submit():
         try:
-            services.add_employment(
+            employment = services.add_employment(
                 person, organisation, role_title=form.role_title.data, level_code=form.level_code.data,
                 band_label=form.band_label.data or None, start_on=form.start_on.data, end_on=form.end_on.data,
-                fte=float(form.fte.data), by=current_user,
+                fte=float(form.fte.data), by=current_user, service_name=form.service_name.data,
+                is_ahp_service={"yes": True, "no": False}.get(form.is_ahp_service.data),
             )
         except DomainError as error:
             db.session.rollback()
@@ -110,11 +114,45 @@ def add_employment(org_id: int, user_id: int):
         else:
             db.session.commit()
             flash("Employment added.", "info")
+            warning = _crosswalk_warning(organisation, employment)
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))
     roles_form = RolesForm(roles=[m.role.value for m in person.memberships
                                   if m.organisation_id == org_id and m.is_active])
     return render_template("admin/person.html", organisation=organisation, person=person,
-                           roles_form=roles_form, employment_form=form), 400
+                           roles_form=roles_form, employment_form=form, **_local_words(organisation)), 400
+
+
+def _crosswalks():
+    from competency.frameworks.models import Crosswalk
+
+    return db.session.scalars(sa.select(Crosswalk).options(
+        selectinload(Crosswalk.schemes).selectinload(CrosswalkScheme.entries))).all()
+
+
+def _local_words(organisation: Organisation) -> dict:
+    """The organisation's own titles and grades, each with the level the crosswalk gives it (for hints)."""
+    from competency.blueprints.admin.forms import LEVEL_CHOICES
+    from competency.frameworks.vocabulary import organisation_vocabulary
+
+    names = dict(LEVEL_CHOICES)
+    lines = organisation_vocabulary(organisation, _crosswalks())
+
+    def hint(kind: str) -> str | None:
+        words = [f"{line.label} ({' or '.join(names.get(l, l) for l in line.levels) or 'not in the crosswalk'})"
+                 for line in lines if line.kind == kind]
+        return f"{organisation.name} uses: " + "; ".join(words) + "." if words else None
+
+    return {"title_hint": hint("Role title"), "grade_hint": hint("Grade or band")}
+
+
+def _crosswalk_warning(organisation: Organisation, employment) -> str | None:
+    from competency.blueprints.admin.forms import LEVEL_CHOICES
+    from competency.frameworks.vocabulary import level_mismatch
+
+    return level_mismatch(organisation, role_title=employment.role_title, band_label=employment.band_label,
+                          level_code=employment.level_code, crosswalks=_crosswalks(), level_names=dict(LEVEL_CHOICES))
 
 
 @bp.post("/organisations/<int:org_id>/people/<int:user_id>/active")

@@ -70,6 +70,8 @@ class CapabilityOut(BaseModel):
     guidance: str
     revision: int
     supersedes: str | None
+    # "minor": sign-offs of the superseded revision count for this one; "major": they do not.
+    change: str | None = None
     sectors: list[str]
     professions: list[str]
     mappings: list[MappingOut]
@@ -141,7 +143,9 @@ def get_framework_version(slug: str, number: str):
                          career_framework_level=lv.career_framework_level) for lv in grid.levels],
         capabilities=[
             CapabilityOut(id=c.uuid, code=c.code, pillar=pillars[c.pillar_id], level=levels[c.level_id], statement=c.statement,
-                          guidance=c.guidance, revision=c.revision, supersedes=c.supersedes_uuid, sectors=c.sectors,
+                          guidance=c.guidance, revision=c.revision, supersedes=c.supersedes_uuid,
+                          change=(("minor" if c.is_minor_revision else "major") if c.supersedes_uuid else None),
+                          sectors=c.sectors,
                           professions=c.professions,
                           mappings=[MappingOut(framework=m.external_item.framework.slug, code=m.external_item.code,
                                                name=m.external_item.name) for m in c.mappings])

@@ -152,7 +152,7 @@ def _milestone_out(view) -> MilestoneOut:
 
 def _enrolment_out(enrolment: Enrolment, warnings: list[str] | None = None) -> dict:
     on = queries.today()
-    progress = progress_of(enrolment, on, queries.evidence_counts(enrolment.practitioner_id, enrolment.start_on))
+    progress = progress_of(enrolment, on, queries.enrolment_evidence_counts(enrolment))
     version = enrolment.template_version
     return EnrolmentOut(
         id=enrolment.id, status=progress.status.value, practitioner_id=enrolment.practitioner_id,

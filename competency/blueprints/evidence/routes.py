@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 
 from competency.accounts.models import Role
 from competency.accounts.policies import has_any_role
+from competency.accounts.language import localise_choices
 from competency.blueprints.evidence.forms import EvidenceForm, UploadForm
 from competency.blueprints.evidence.picker import build_picker, current_level_code
 from competency.blueprints.guards import require_allowed, require_visible
@@ -151,6 +152,7 @@ def list_evidence():
 @login_required
 def new_evidence():
     form = EvidenceForm()
+    localise_choices(form.feedback_source, current_user)  # the organisation's word for the people it serves
     if request.method == "GET":
         preset = request.args.get("capability")
         form.capabilities.data = [preset] if preset else []
@@ -189,6 +191,7 @@ def edit_evidence(evidence_id: int):
         flash("This evidence has been cited in a sign-off, so it can no longer be changed.", "error")
         return redirect(url_for("evidence.show_evidence", evidence_id=evidence.id))
     form = EvidenceForm(obj=evidence if request.method == "GET" else None)
+    localise_choices(form.feedback_source, current_user)  # the organisation's word for the people it serves
     if request.method == "GET":
         form.kind.data = evidence.kind.value
         form.feedback_source.data = evidence.feedback_source.value if evidence.feedback_source else None

@@ -96,17 +96,23 @@ def show_capability(slug: str, identifier: str):
 @bp.get("/<slug>/crosswalk")
 @login_required
 def show_crosswalk(slug: str):
+    from competency.frameworks.vocabulary import local_vocabularies
+
     framework = _framework(slug)
     version = _version(framework, None)
-    crosswalk = queries.crosswalk_for(framework)
-    if crosswalk is None:
+    crosswalks = queries.crosswalks_for(framework)
+    if not crosswalks:
         abort(404)
-    by_level: dict[str, dict[str, list]] = {}
-    for scheme in crosswalk.schemes:
-        for entry in scheme.entries:
-            by_level.setdefault(entry.level_code, {}).setdefault(scheme.code, []).append(entry)
-    return render_template("frameworks/crosswalk.html", framework=framework, version=version, crosswalk=crosswalk,
-                           by_level=by_level)
+    # {crosswalk id: {level code: {scheme code: [entries]}}}; an entry spanning levels is in each.
+    by_level: dict[int, dict[str, dict[str, list]]] = {}
+    for crosswalk in crosswalks:
+        for scheme in crosswalk.schemes:
+            for entry in scheme.entries:
+                for level in entry.levels:
+                    by_level.setdefault(crosswalk.id, {}).setdefault(level, {}).setdefault(scheme.code, []).append(entry)
+    return render_template("frameworks/crosswalk.html", framework=framework, version=version, crosswalks=crosswalks,
+                           crosswalk=crosswalks[0], by_level=by_level, level_names={lv.code: lv.name for lv in version.levels},
+                           vocabularies=local_vocabularies(current_user, crosswalks))
 
 
 @bp.get("/<slug>/versions")

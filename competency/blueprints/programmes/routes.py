@@ -40,7 +40,7 @@ def _pillars(enrolment):
 def timeline(enrolment_id: int):
     enrolment = load_enrolment(enrolment_id, full=True)
     on = queries.today()
-    progress = progress_of(enrolment, on, queries.evidence_counts(enrolment.practitioner_id, enrolment.start_on))
+    progress = progress_of(enrolment, on, queries.enrolment_evidence_counts(enrolment))
     pillars = _pillars(enrolment)
     return render_template("programmes/timeline.html", enrolment=enrolment, progress=progress, pillars=pillars,
                            chart=confidence_chart(progress.checkins, pillars, f"confidence-{enrolment.id}"),
@@ -74,7 +74,7 @@ def milestone(enrolment_id: int, code: str):
         enrolment = load_enrolment(enrolment_id, full=True)
         item = load_milestone(enrolment, code)
     on = queries.today()
-    progress = progress_of(enrolment, on, queries.evidence_counts(enrolment.practitioner_id, enrolment.start_on))
+    progress = progress_of(enrolment, on, queries.enrolment_evidence_counts(enrolment))
     status = 400 if form.errors else 200
     return render_template("programmes/milestone.html", enrolment=enrolment, item=item, view=progress.view(code),
                            form=form, can_write=can_write and not item.is_done,

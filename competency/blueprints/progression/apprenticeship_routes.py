@@ -1,7 +1,7 @@
 """Apprenticeship pages: start one after a "ready" panel, the off-the-job log, reviews, gateway, qualifying."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from competency.blueprints.guards import get_or_404, require_allowed
@@ -16,14 +16,19 @@ from competency.blueprints.progression.forms import (
     ApprenticeshipForm,
     GatewayForm,
     OtjForm,
+    PlanBlockForm,
     QualificationForm,
     ReviewForm,
 )
 from competency.errors import DomainError
 from competency.extensions import db
 from competency.progression import apprenticeships, policies, queries
-from competency.progression.models import ProgressReview
+from competency.progression.models import OtjPlanBlock, ProgressReview
 from competency.reminders.dispatch import dispatch_outbox
+
+
+# The plan form shares the page with the log form, so its field ids carry a prefix ("plan-hours").
+PLAN_PREFIX = "plan"
 
 
 @bp.route("/records/<int:record_id>/apprenticeship", methods=["GET", "POST"])
@@ -57,14 +62,52 @@ def start_apprenticeship(record_id: int):
                            spec=spec), status
 
 
-def _render_apprenticeship(apprenticeship, *, status: int = 200, otj_form=None, gateway_form=None):
+def _render_apprenticeship(apprenticeship, *, status: int = 200, otj_form=None, gateway_form=None, plan_form=None):
     return render_template(
         "progression/apprenticeship.html", a=apprenticeship, record=apprenticeship.record,
         otj=queries.apprenticeship_otj(apprenticeship, today()), today=today(),
         can_log=policies.can_log_otj(current_user, apprenticeship),
         can_manage=policies.can_manage_apprenticeship(current_user, apprenticeship),
         otj_form=otj_form or OtjForm(occurred_on=today()),
+        plan_form=plan_form or PlanBlockForm(formdata=None, prefix=PLAN_PREFIX),
         gateway_form=gateway_form or GatewayForm(epa_gateway_on=apprenticeship.epa_gateway_on)), status
+
+
+@bp.post("/apprenticeships/<int:apprenticeship_id>/plan")
+@login_required
+def add_plan_block(apprenticeship_id: int):
+    apprenticeship = managed_apprenticeship(apprenticeship_id)
+    form = PlanBlockForm(prefix=PLAN_PREFIX)
+    if form.validate_on_submit():
+        try:
+            apprenticeships.add_plan_block(apprenticeship, label=form.label.data, starts_on=form.starts_on.data,
+                                           ends_on=form.ends_on.data, hours=form.hours.data, by=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "label").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Added to the planned schedule.", "success")
+            return redirect(url_for("progression.show_apprenticeship", apprenticeship_id=apprenticeship.id) + "#plan")
+    return _render_apprenticeship(apprenticeship, status=400, plan_form=form)
+
+
+@bp.post("/apprenticeships/<int:apprenticeship_id>/plan/<int:block_id>/remove")
+@login_required
+def remove_plan_block(apprenticeship_id: int, block_id: int):
+    apprenticeship = managed_apprenticeship(apprenticeship_id)
+    block = db.session.get(OtjPlanBlock, block_id)
+    if block is None or block.apprenticeship_id != apprenticeship.id:
+        abort(404)
+    try:
+        apprenticeships.remove_plan_block(block, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Removed from the planned schedule.", "success")
+    return redirect(url_for("progression.show_apprenticeship", apprenticeship_id=apprenticeship.id) + "#plan")
 
 
 @bp.get("/apprenticeships/<int:apprenticeship_id>")

@@ -70,6 +70,14 @@ class OtjForm(FlaskForm):
                                description="The number of a piece of your evidence that shows this learning.")
 
 
+class PlanBlockForm(FlaskForm):
+    label = StringField("What the time is for", validators=[DataRequired("Say what the block is"), Length(max=200)],
+                        description="For example 'University block: year 1 teaching' or 'Placement at the trust'.")
+    starts_on = DateField("First day", validators=[DataRequired("Enter the first day")])
+    ends_on = DateField("Last day", validators=[DataRequired("Enter the last day")])
+    hours = DecimalField("Planned hours", places=1, validators=[DataRequired("Enter the planned hours")])
+
+
 class ReviewForm(FlaskForm):
     held_on = DateField("Date held", validators=[DataRequired("Enter the date the review took place")])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=8000)])

@@ -19,6 +19,7 @@ SOURCE_MODULES = [
     "competency.reminders.sources.signoffs",
     "competency.reminders.sources.shares",
     "competency.reminders.sources.reviews",
+    "competency.reminders.sources.starters",
 ]
 
 _cache: list[Source] | None = None

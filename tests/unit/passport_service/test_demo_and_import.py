@@ -12,6 +12,7 @@ from competency.extensions import db
 from competency.passport import importing, resolver, sharing
 from competency.passport.models import (
     CredentialImport,
+    CredentialKind,
     ImportDecision,
     ImportItem,
     ImportSource,
@@ -54,7 +55,7 @@ def test_import_rules(demo):
     council = db.session.scalar(sa.select(Organisation).filter_by(slug="downshire-cc"))
     trust = db.session.scalar(sa.select(Organisation).filter_by(slug="wessex-valley-nhs"))
     from_harbourside = db.session.scalars(sa.select(PassportCredential).filter_by(
-        holder_id=ota.id, issuer_name="Harbourside Care Ltd")).all()
+        holder_id=ota.id, issuer_name="Harbourside Care Ltd", kind=CredentialKind.signoff)).all()
     bundle = sharing.bundle(list(from_harbourside))
 
     # Only to an organisation the holder belongs to.

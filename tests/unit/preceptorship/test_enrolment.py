@@ -112,7 +112,9 @@ class TestPausesAndFte:
     def test_changing_fte_recomputes_every_date(self, enrol, team):
         enrolment = enrol()
         services.change_fte(enrolment, 0.5, by=team.lead, on=START)
-        assert dates(enrolment)["learning_agreement"] == date(2027, 2, 1)
+        # The learning agreement belongs to the start, so it is not stretched.
+        assert dates(enrolment)["learning_agreement"] == date(2027, 1, 18)
+        assert dates(enrolment)["review_3m"] == date(2027, 7, 5)
         assert dates(enrolment)["final_review"] == date(2029, 1, 3)
 
 

@@ -58,7 +58,8 @@ class TestShippedPathways:
         checklist = ota.step_between("ota", "degree_apprentice")
         kinds = {c.kind for c in checklist.criteria}
         assert kinds == set(CriterionKind)
-        items = {c.item for c in checklist.criteria if c.kind is CriterionKind.confirmation}
+        items = {c.item for c in checklist.criteria
+                 if c.kind in (CriterionKind.confirmation, CriterionKind.hours_worked)}
         assert items == {"sponsorship", "hours_worked", "entry_qualifications", "mentor_named",
                          "managers_statement", "funding_route"}
         capabilities = checklist.criterion("ota_capabilities").capabilities
@@ -93,7 +94,7 @@ class TestMistakes:
             "pathway.yaml:24: step ready: unknown checklist item 'sponsor' (one of: sponsorship, hours_worked, "
             "entry_qualifications, mentor_named, managers_statement, funding_route); did you mean 'sponsorship'?",
             "pathway.yaml:25: step ready: unknown criterion kind 'pannel' (one of: capabilities, months_in_post, "
-            "evidence_count, confirmation, panel); did you mean 'panel'?",
+            "evidence_count, confirmation, panel, hours_worked); did you mean 'panel'?",
         ]
 
     def test_a_step_into_an_apprenticeship_needs_a_panel(self):

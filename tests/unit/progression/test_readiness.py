@@ -77,7 +77,10 @@ class TestOtaChecklist:
         assert readiness.result("sponsorship").summary == "Confirmed by Priya Shah on 1 November 2026"
         assert not readiness.result("mentor_named").is_met
         assert readiness.result("panel").summary == "No panel scheduled yet"
-        assert readiness.met_count == 2 and readiness.total == 10 and readiness.percent == 20
+        # Hours worked is read from the FTE of the post (1.0 x 37.5 hours), not ticked by hand.
+        assert readiness.result("hours_worked").summary == ("37.5 hours a week from the FTE of your post "
+                                                            "(at least 30 needed)")
+        assert readiness.met_count == 3 and readiness.total == 10 and readiness.percent == 30
 
     def test_all_met_then_panel_ready(self):
         step = ota_step()

@@ -43,7 +43,7 @@ def test_signing_off_the_missing_capabilities_and_confirming_items_turns_the_che
     services.confirm_item(world.record, "sponsorship", note="Agreed at budget panel", by=world.lead)
     before = readiness(world)
     assert not before.is_ready_for_panel
-    assert [r.code for r in before.results if r.is_met] == ["sponsorship", "months_in_post"]
+    assert [r.code for r in before.results if r.is_met] == ["sponsorship", "hours_worked", "months_in_post"]
     assert [c.code for c in before.result("ota_capabilities").missing_capabilities] == [
         "PP-SSW-03", "PP-SSW-04", "IW-SSW-01"]
 
@@ -55,7 +55,7 @@ def test_signing_off_the_missing_capabilities_and_confirming_items_turns_the_che
         request = request_signoff(world.ota, find_capability(uuid), [evidence], world.lead, today=TODAY)
         decide(request, world.lead, Outcome.sign, "Observed on a home visit", today=TODAY)
     add_evidence(world.ota, "reflection", 2, TODAY)
-    for item in ("hours_worked", "entry_qualifications", "mentor_named", "managers_statement", "funding_route"):
+    for item in ("entry_qualifications", "mentor_named", "managers_statement", "funding_route"):
         services.confirm_item(world.record, item, by=world.lead)
     after = readiness(world)
     assert after.is_ready_for_panel and not after.is_ready
