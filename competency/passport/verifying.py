@@ -7,13 +7,13 @@ on the administrators' trust list) or an issuer it does not know.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from competency import bounded_json
 from competency.accounts.models import SECTOR_LABELS, Organisation, Sector, User
 from competency.audit.services import record_event
 from competency.errors import Conflict, DomainError
@@ -44,7 +44,11 @@ OUTCOME_EXPLANATIONS = {
 
 
 class UnreadableUpload(DomainError):
-    """The upload or link did not give a credential or passport bundle."""
+    """The upload or link did not give a credential or passport bundle (or one too costly to check)."""
+
+    def __init__(self, message: str, *, status: int = 422, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -134,13 +138,15 @@ def check_payload(payload: Any, *, now: datetime | None = None) -> list[CheckedC
 
 
 def parse_upload(raw: bytes) -> Any:
-    """The JSON in an uploaded file.
+    """The JSON in an uploaded file, read within the app's JSON limits (size, depth, values, surrogates).
 
-    :raises UnreadableUpload: not UTF-8 JSON.
+    :raises UnreadableUpload: not UTF-8 JSON, or over a limit (status 413 when too large, else 422).
     """
     try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+        return bounded_json.loads(raw, what="The file")
+    except bounded_json.JSONLimitError as error:
+        raise UnreadableUpload(error.message, status=error.status) from None
+    except ValueError:
         raise UnreadableUpload("The file is not a JSON credential or passport bundle.") from None
 
 

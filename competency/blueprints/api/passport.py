@@ -114,6 +114,7 @@ def verify_credentials():
             payload = data  # the credential or bundle itself
         results = check_payload(payload)
     except UnreadableUpload as error:
-        raise ProblemError(422, "Nothing to verify", error.message) from None
+        title = "Too large to verify" if error.status == 413 else "Nothing to verify"
+        raise ProblemError(error.status, title, error.message) from None
     db.session.commit()
     return {"results": [result.to_json() for result in results]}
