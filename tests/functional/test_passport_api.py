@@ -35,7 +35,7 @@ def test_my_passport_is_a_presentation_of_signed_credentials(world, client):
     bundle = response.get_json()
     assert bundle["type"] == ["VerifiablePresentation"]
     (credential,) = bundle["verifiableCredential"]
-    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     (entry,) = bundle["competency:credentialIndex"]
     assert entry["credential_id"] == credential["id"] and entry["origin"] == "issued"
 
