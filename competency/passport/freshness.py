@@ -110,6 +110,15 @@ def own_issuer(slug: str) -> OwnIssuer | None:
     return OwnIssuer(*row) if row is not None else None
 
 
+def own_issuer_of_list(public_id: str) -> OwnIssuer | None:
+    """The organisation publishing list ``public_id``, with its stamp (one SELECT)."""
+    from competency.accounts.models import Organisation
+
+    row = db.session.execute(_own_issuer_query().join(StatusList, StatusList.organisation_id == Organisation.id)
+                             .where(StatusList.public_id == public_id)).first()
+    return OwnIssuer(*row) if row is not None else None
+
+
 def did_document(issuer: OwnIssuer) -> dict | None:
     """The organisation's DID document (None when it lists no key), cached under its stamp."""
     from competency.accounts.models import Organisation

@@ -160,12 +160,12 @@ def test_the_did_document_and_signed_status_list_are_published(world, client):
     did_doc = client.get(f"/orgs/{slug}/did.json")
     assert did_doc.status_code == 200 and did_doc.headers["Content-Type"] == "application/did+json"
     assert did_doc.get_json()["id"] == credential.document["issuer"]["id"]
-    entry = next(e for e in credential.document["credentialStatus"] if e["statusPurpose"] == "revocation")
+    entry = credential.document["credentialStatus"]
     listed = client.get(entry["statusListCredential"].replace("http://127.0.0.1:5000", ""))
     document = listed.get_json()
     assert listed.status_code == 200 and "max-age" in listed.headers["Cache-Control"]
-    assert document["credentialSubject"]["statusPurpose"] == StatusPurpose.revocation.value
-    assert document["proof"][0]["type"] == "DataIntegrityProof"
+    assert document["credentialSubject"]["statusPurpose"] == StatusPurpose.message.value == entry["statusPurpose"]
+    assert document["proof"]["type"] == "DataIntegrityProof"
     assert client.get("/orgs/no-such-org/did.json").status_code == 404
     assert client.get("/status/unknown").status_code == 404
 
