@@ -40,6 +40,19 @@ def test_my_passport_is_a_presentation_of_signed_credentials(world, client):
     assert entry["credential_id"] == credential["id"] and entry["origin"] == "issued"
 
 
+def test_my_passport_expands_as_json_ld(world, client):
+    # Before issue 12 the index entries' numeric "id" made pyld refuse the bundle ("@id" value must a string).
+    from pyld import jsonld
+
+    from competency.passport.contexts import document_loader
+
+    bundle = client.get("/api/v1/me/passport", headers=auth(world)).get_json()
+    (expanded,) = jsonld.expand(bundle, {"documentLoader": document_loader})
+    (index,) = expanded["urn:competency:passport#credentialIndex"]
+    assert index["@type"] == "@json" and index["@value"] == bundle["competency:credentialIndex"]
+    assert expanded["https://www.w3.org/2018/credentials#verifiableCredential"]
+
+
 def test_a_share_made_through_the_api_opens_and_its_deletion_closes_it(world, client):
     ids = [e["id"] for e in client.get("/api/v1/me/passport", headers=auth(world)).get_json()
            ["competency:credentialIndex"]]

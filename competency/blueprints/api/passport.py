@@ -14,6 +14,9 @@ from competency.passport import issuing, queries, sharing
 from competency.passport.verifying import UnreadableUpload, check_payload, payload_from_share_url
 
 
+INDEX_CONTEXT = {"competency": "urn:competency:passport#", "competency:credentialIndex": {"@type": "@json"}}
+
+
 class PassportOut(BaseModel):
     """A W3C Verifiable Presentation carrying each credential unchanged, each with its issuer's proof."""
 
@@ -70,7 +73,10 @@ def get_my_passport():
     # Where each credential sits in the bundle, with the id to use when sharing it.
     bundle_index = [{"id": c.id, "credential_id": c.credential_uri, "name": c.name, "issuer": c.issuer_name,
                      "origin": c.origin.value} for c in credentials]
-    return {**bundle, "competency:credentialIndex": bundle_index}
+    # The index is plain JSON for API clients; declared a JSON literal so the bundle stays valid JSON-LD
+    # (as a node, its numeric "id" would be an invalid @id).
+    context = [*bundle["@context"], INDEX_CONTEXT]
+    return {**bundle, "@context": context, "competency:credentialIndex": bundle_index}
 
 
 @api_route("/me/passport/shares", "POST", summary="Create a share link for some of my credentials",
