@@ -17,7 +17,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -242,6 +242,8 @@ class PreparedProof:
     view: dict[str, Any] | None = None
     #: A byte-identical copy of a document this installation signed (only its own lookup sets this).
     issued_here: bool = False
+    #: ``document_digest`` of the document prepared (so a re-check hashes its JSON once).
+    digest: bytes | None = None
 
     def verify(self, public_key: Ed25519PublicKey) -> ProofCheck:
         if self.failure is not None:
@@ -357,6 +359,7 @@ def prepare_proof(secured_document: Any, *, expected_proof_purpose: str = ASSERT
     """
     if isinstance(secured_document, dict):
         try:
+            # Shape first: hashing the JSON of a document nested thousands deep would recurse too.
             check_shape(secured_document, max_depth=MAX_DOCUMENT_DEPTH, max_nodes=MAX_DOCUMENT_NODES,
                         what="The credential")
         except JSONLimitError as error:
@@ -367,7 +370,7 @@ def prepare_proof(secured_document: Any, *, expected_proof_purpose: str = ASSERT
         found = _prepared.get(key)
         if found is not None:
             return found
-    prepared = _prepare_uncached(secured_document, expected_proof_purpose, budget)
+    prepared = replace(_prepare_uncached(secured_document, expected_proof_purpose, budget), digest=digest)
     if key is not None:
         _prepared.put(key, prepared)
     return prepared
@@ -408,7 +411,7 @@ def check_prepared(prepared: PreparedProof, secured_document: Any, public_key: E
     """``prepared.verify(public_key)``, remembered by (content, key, purpose)."""
     if prepared.failure is not None or prepared.issued_here:
         return prepared.verify(public_key)
-    digest = document_digest(secured_document)
+    digest = prepared.digest or document_digest(secured_document)
     key = (digest, public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw),
            expected_proof_purpose)
     answer = _checked.get(key)

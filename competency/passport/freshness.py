@@ -18,9 +18,13 @@ is reloaded once more.  An organisation with no stamp yet is never cached.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,6 +83,7 @@ _cache = _Cache()
 
 def clear() -> None:
     _cache.clear()
+    _list_owners.clear()
 
 
 def _key(organisation_id: int) -> tuple:
@@ -96,6 +101,7 @@ class OwnIssuer:
     stamp: str | None
 
 
+@cache
 def _own_issuer_query():
     from competency.accounts.models import Organisation
 
@@ -103,20 +109,82 @@ def _own_issuer_query():
             .outerjoin(IssuerState, IssuerState.organisation_id == Organisation.id))
 
 
-def own_issuer(slug: str) -> OwnIssuer | None:
+@cache
+def _by_slug():
     from competency.accounts.models import Organisation
 
-    row = db.session.execute(_own_issuer_query().where(Organisation.slug == slug)).first()
-    return OwnIssuer(*row) if row is not None else None
+    return _own_issuer_query().where(Organisation.slug == sa.bindparam("slug"))
+
+
+@cache
+def _by_digest():
+    """Built once: this runs on every verification of one of our credentials."""
+    from competency.accounts.models import Organisation
+    from competency.passport.models import CredentialOrigin, PassportCredential
+
+    return (_own_issuer_query().add_columns(PassportCredential.id)
+            .join(PassportCredential, PassportCredential.issuer_organisation_id == Organisation.id)
+            .where(PassportCredential.document_digest == sa.bindparam("digest"),
+                   PassportCredential.origin == CredentialOrigin.issued).limit(1))
+
+
+_request_issuers: contextvars.ContextVar[dict | None] = contextvars.ContextVar("passport_own_issuers", default=None)
+
+
+@contextlib.contextmanager
+def one_reading() -> Iterator[None]:
+    """Within the block, each organisation (and its stamp) is read once: one verification request."""
+    if _request_issuers.get() is not None:
+        yield
+        return
+    token = _request_issuers.set({})
+    try:
+        yield
+    finally:
+        _request_issuers.reset(token)
+
+
+def remember(issuer: OwnIssuer) -> None:
+    """Keep an organisation read elsewhere (e.g. with a credential's digest) for the rest of the request."""
+    memo = _request_issuers.get()
+    if memo is not None:
+        memo[issuer.slug] = issuer
+
+
+def own_issuer(slug: str) -> OwnIssuer | None:
+    memo = _request_issuers.get()
+    if memo is not None and slug in memo:
+        return memo[slug]
+    row = db.session.execute(_by_slug(), {"slug": slug}).first()
+    issuer = OwnIssuer(*row) if row is not None else None
+    if memo is not None and issuer is not None:
+        memo[slug] = issuer
+    return issuer
+
+
+_list_owners: dict[tuple, str] = {}
 
 
 def own_issuer_of_list(public_id: str) -> OwnIssuer | None:
-    """The organisation publishing list ``public_id``, with its stamp (one SELECT)."""
+    """The organisation publishing list ``public_id``, with its stamp (a list never changes organisation)."""
     from competency.accounts.models import Organisation
 
+    key = (str(db.engine.url), public_id)
+    slug = _list_owners.get(key)
+    if slug is not None:
+        issuer = own_issuer(slug)
+        if issuer is not None:
+            return issuer
     row = db.session.execute(_own_issuer_query().join(StatusList, StatusList.organisation_id == Organisation.id)
                              .where(StatusList.public_id == public_id)).first()
-    return OwnIssuer(*row) if row is not None else None
+    if row is None:
+        return None
+    issuer = OwnIssuer(*row)
+    if len(_list_owners) > 10_000:
+        _list_owners.clear()
+    _list_owners[key] = issuer.slug
+    remember(issuer)
+    return issuer
 
 
 def did_document(issuer: OwnIssuer) -> dict | None:
@@ -160,14 +228,7 @@ class IssuedHere:
 
 def issued_here(digest_hex: str) -> IssuedHere | None:
     """The credential we issued whose stored document has this digest, with its issuer (one SELECT)."""
-    from competency.accounts.models import Organisation
-    from competency.passport.models import CredentialOrigin, PassportCredential
-
-    row = db.session.execute(
-        _own_issuer_query().add_columns(PassportCredential.id)
-        .join(PassportCredential, PassportCredential.issuer_organisation_id == Organisation.id)
-        .where(PassportCredential.document_digest == digest_hex,
-               PassportCredential.origin == CredentialOrigin.issued).limit(1)).first()
+    row = db.session.execute(_by_digest(), {"digest": digest_hex}).first()
     if row is None:
         return None
     return IssuedHere(row[5], OwnIssuer(*row[:5]))

@@ -137,6 +137,7 @@ def _issued_here(credential: Any) -> tuple[PreparedProof | None, Any]:
     except ProofError:
         return None, None
     view = {key: value for key, value in credential.items() if key != "proof"}
+    freshness.remember(found.issuer)
     return PreparedProof(None, "", proof["verificationMethod"], view=view, issued_here=True), found.issuer
 
 
@@ -148,17 +149,18 @@ def check_credential(credential: Any, *, now: datetime | None = None,
         service checks (too deep, too many values or blank nodes, too costly
         to canonicalise): answered 422, never checked as far as a verdict.
     """
-    prepared, own = _issued_here(credential)
-    try:
-        with resolver.request_budget():
+    with resolver.request_budget(), freshness.one_reading():
+        prepared, own = _issued_here(credential)
+        try:
             result = verify_credential(credential, resolve_did=resolver.resolve_did,
                                        fetch_status_list=resolver.fetch_status_list, now=now or datetime.now(UTC),
                                        budget=budget or WorkBudget(deadline=_deadline()), prepared=prepared)
-    except TooComplex as error:
-        raise UnreadableUpload(f"This credential cannot be checked: {error}") from None
-    summary = summarise(result.view if result.is_valid and result.view is not None else credential)
-    own = own if own is not None and result.issuer_id == own_did(own) else None
-    return CheckedCredential(result, summary, issuer_trust(result.issuer_id, own))
+        except TooComplex as error:
+            raise UnreadableUpload(f"This credential cannot be checked: {error}") from None
+        # A valid credential is described from its signed view; anything else from its JSON (display only).
+        summary = summarise(result.view if result.is_valid and result.view is not None else credential)
+        own = own if own is not None and result.issuer_id == own_did(own) else None
+        return CheckedCredential(result, summary, issuer_trust(result.issuer_id, own))
 
 
 def own_did(own) -> str:
@@ -189,7 +191,7 @@ def check_payload(payload: Any, *, now: datetime | None = None) -> list[CheckedC
     if len(credentials) > MAX_CREDENTIALS:
         raise UnreadableUpload(f"The bundle holds more than {MAX_CREDENTIALS} credentials.")
     now = now or datetime.now(UTC)
-    with resolver.request_budget() as budget:
+    with resolver.request_budget() as budget, freshness.one_reading():
         work = WorkBudget(deadline=budget.deadline)
         return [check_credential(credential, now=now, budget=work) for credential in credentials]
 

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from flask import request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SkipValidation
 
 from competency.blueprints.api.blueprint import ProblemError, api_user, parse_body
 from competency.blueprints.api.openapi import api_route
@@ -41,8 +41,9 @@ class VerifyIn(BaseModel):
     """One of: a credential, a bundle (Verifiable Presentation) or a share URL."""
 
     model_config = {"extra": "allow"}
-    credential: dict[str, Any] | None = None
-    bundle: dict[str, Any] | None = None
+    # Checked by the verifier itself (shape limits, then the proof); not copied through pydantic.
+    credential: SkipValidation[dict[str, Any] | None] = None
+    bundle: SkipValidation[dict[str, Any] | None] = None
     share_url: str | None = Field(default=None, max_length=500)
 
 
@@ -110,8 +111,11 @@ def verify_credentials():
     if not isinstance(data, dict):
         raise ProblemError(400, "Invalid request", "Send a JSON object: a credential, a bundle, "
                                                    "or {\"share_url\": \"...\"}.")
-    body = parse_body(VerifyIn)
+    body = VerifyIn.model_validate(data)
     try:
+        if body.credential is not None and not isinstance(body.credential, dict) or \
+                body.bundle is not None and not isinstance(body.bundle, dict):
+            raise UnreadableUpload("\"credential\" and \"bundle\" must be JSON objects.")
         if body.share_url:
             payload = payload_from_share_url(body.share_url)
         elif body.credential is not None or body.bundle is not None:
