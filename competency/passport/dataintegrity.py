@@ -221,9 +221,10 @@ def document_digest(document: Any) -> bytes | None:
     """SHA-256 of the document's JSON content (key order ignored), or None if it is not JSON."""
     try:
         content = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
-    return hashlib.sha256(content.encode("utf-8")).digest()
+    # surrogatepass: a lone surrogate still gets a digest here; the shape check refuses it.
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).digest()
 
 
 @dataclass(frozen=True)
@@ -357,19 +358,18 @@ def prepare_proof(secured_document: Any, *, expected_proof_purpose: str = ASSERT
         deep, too many values or blank nodes, or too costly to canonicalise);
         refusing to do the work is not a verdict on the document.
     """
-    if isinstance(secured_document, dict):
-        try:
-            # Shape first: hashing the JSON of a document nested thousands deep would recurse too.
-            check_shape(secured_document, max_depth=MAX_DOCUMENT_DEPTH, max_nodes=MAX_DOCUMENT_NODES,
-                        what="The credential")
-        except JSONLimitError as error:
-            raise TooComplex(error.message) from None
     digest = document_digest(secured_document)
     key = (digest, expected_proof_purpose) if digest is not None else None
     if key is not None:
         found = _prepared.get(key)
-        if found is not None:
+        if found is not None:  # this exact content passed the shape limits when it was prepared
             return found
+    if isinstance(secured_document, dict):
+        try:
+            check_shape(secured_document, max_depth=MAX_DOCUMENT_DEPTH, max_nodes=MAX_DOCUMENT_NODES,
+                        what="The credential")
+        except JSONLimitError as error:
+            raise TooComplex(error.message) from None
     prepared = replace(_prepare_uncached(secured_document, expected_proof_purpose, budget), digest=digest)
     if key is not None:
         _prepared.put(key, prepared)
