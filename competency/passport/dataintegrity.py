@@ -286,6 +286,11 @@ class _Memo:
         with self._lock:
             self._items.clear()
 
+    def forget(self, matches) -> None:
+        with self._lock:
+            for key in [key for key in self._items if matches(key)]:
+                del self._items[key]
+
 
 # Prepared proofs by (exact JSON content, purpose), and signature answers by (content, key, purpose):
 # both are pure functions of their keys (the canonical form depends only on the JSON content), so a
@@ -295,10 +300,15 @@ _prepared = _Memo(1024)
 _checked = _Memo(4096)
 
 
-def forget_proof_checks() -> None:
-    """Empty the memory of proof checks (benchmarks measure first checks this way)."""
-    _prepared.clear()
-    _checked.clear()
+def forget_proof_checks(document: Any = None) -> None:
+    """Forget the proof checks of ``document``, or of every document (benchmarks measure first checks this way)."""
+    if document is None:
+        _prepared.clear()
+        _checked.clear()
+        return
+    digest = document_digest(document)
+    _prepared.forget(lambda key: key[0] == digest)
+    _checked.forget(lambda key: key[0] == digest)
 
 
 def _prepare_uncached(secured_document: Any, expected_proof_purpose: str, budget: WorkBudget | None) -> PreparedProof:
