@@ -102,3 +102,10 @@ def test_the_parser_counts_values_without_recursing():
         bounded_json.loads(wide, max_nodes=100_000)
     assert "more than 100,000 values" in raised.value.message
     assert bounded_json.loads('{"a": ["\\ud83d\\ude00"]}') == {"a": ["\U0001F600"]}  # a proper pair is fine
+
+
+def test_evidence_api_refuses_a_lone_surrogate_with_422(client, world):
+    body = b'{"kind": "reflection", "title": "Bad \\ud800 text", "occurred_on": "2026-11-01"}'
+    response = client.post("/api/v1/evidence", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {world.token}"})
+    assert "not valid Unicode" in _problem(response, 422)["detail"]
