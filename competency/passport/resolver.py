@@ -36,7 +36,6 @@ import contextlib
 import contextvars
 import http.client
 import ipaddress
-import json
 import re
 import socket
 import ssl
