@@ -27,6 +27,9 @@ MAX_DEPTH = 64
 MAX_NODES = 200_000
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A surrogate in parsed JSON comes from a \\u escape, or from a str that already held one (bytes we
+# decode as strict UTF-8 cannot): two scans of the text decide whether the walk must look.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class JSONLimitError(ValueError):
@@ -47,8 +50,11 @@ def limits() -> tuple[int, int, int]:
             int(config.get("JSON_MAX_NODES", MAX_NODES)))
 
 
-def check_shape(value: Any, *, max_depth: int, max_nodes: int, what: str = "The JSON") -> int:
+def check_shape(value: Any, *, max_depth: int, max_nodes: int, what: str = "The JSON",
+                surrogates: bool = True) -> int:
     """Walk ``value`` without recursion; return its number of values (objects, arrays and scalars).
+
+    ``surrogates=False`` skips looking for lone surrogates (the caller knows there can be none).
 
     :raises JSONLimitError: deeper than ``max_depth``, more than ``max_nodes``
         values, or a string or key holding a lone surrogate.
@@ -61,12 +67,12 @@ def check_shape(value: Any, *, max_depth: int, max_nodes: int, what: str = "The 
         if nodes > max_nodes:
             raise JSONLimitError(f"{what} holds more than {max_nodes:,} values, more than this service checks.")
         if isinstance(item, str):
-            if _SURROGATE.search(item):
+            if surrogates and _SURROGATE.search(item):
                 raise JSONLimitError(f"{what} contains text that is not valid Unicode (a lone surrogate).")
             continue
         if isinstance(item, dict):
             children = item.values()
-            for key in item:
+            for key in item if surrogates else ():
                 if _SURROGATE.search(key):
                     raise JSONLimitError(f"{what} contains text that is not valid Unicode (a lone surrogate).")
         elif isinstance(item, list):
@@ -103,7 +109,8 @@ def loads(data: str | bytes | bytearray, *, max_bytes: int | None = None, max_de
         value = json.loads(data)
     except RecursionError:
         raise JSONLimitError(f"{what} is nested more than {max_depth} levels deep.") from None
-    check_shape(value, max_depth=max_depth, max_nodes=max_nodes, what=what)
+    check_shape(value, max_depth=max_depth, max_nodes=max_nodes, what=what,
+                surrogates=bool(_ESCAPED_SURROGATE.search(data) or _SURROGATE.search(data)))
     return value
 
 
