@@ -20,6 +20,7 @@ def create_app(config: type | None = None) -> Flask:
         template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
     )
     app.config.from_object(config)
+    register_json(app)
     register_secret_key(app, config)
     register_extensions(app)
     register_blueprints(app)
@@ -32,6 +33,13 @@ def create_app(config: type | None = None) -> Flask:
     register_commands(app)
     register_logging(app)
     return app
+
+
+def register_json(app: Flask) -> None:
+    """Every ``request.get_json()`` goes through the bounded parser (size, depth, values, surrogates)."""
+    from competency.bounded_json import BoundedJSONProvider
+
+    app.json = BoundedJSONProvider(app)
 
 
 def register_secret_key(app: Flask, config: type) -> None:

@@ -120,7 +120,19 @@ class BaseConfig:
     PASSPORT_FETCH_ALLOW_PRIVATE = _env_bool("PASSPORT_FETCH_ALLOW_PRIVATE", False)
     PASSPORT_FETCH_ALLOWED_HOSTS = [h.strip().lower() for h in (_env("PASSPORT_FETCH_ALLOWED_HOSTS") or "").split(",")
                                     if h.strip()]
+    # Issue 12: what one verification may cost. The fetch timeout is a total deadline per
+    # fetch (connect, headers and body), not per socket read; a whole verification request
+    # (every credential of a bundle, every fetch) stops at PASSPORT_VERIFY_DEADLINE_SECONDS
+    # and reports what it could not reach as "Could not check".
+    PASSPORT_VERIFY_DEADLINE_SECONDS = float(_env("PASSPORT_VERIFY_DEADLINE_SECONDS", "5"))
+    PASSPORT_FETCHES_PER_REQUEST = _env_int("PASSPORT_FETCHES_PER_REQUEST", 8)
     SHARE_LINK_DAYS = 30
+
+    # Every JSON body the app parses (API, uploads): larger is 413, deeper or with more
+    # values 422; see competency/bounded_json.py.
+    JSON_MAX_BYTES = _env_int("JSON_MAX_BYTES", 4 * 1024 * 1024)
+    JSON_MAX_DEPTH = 64
+    JSON_MAX_NODES = 200_000
 
     API_PAGE_SIZE = 50
     PAGE_SIZE = 25

@@ -17,6 +17,7 @@ MESSAGES = {
     404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address."),
     405: ("Sorry, this action is not available here", "Go back and try again."),
     413: ("The file is too large", "Choose a smaller file and try again."),
+    422: ("Sorry, we could not read what was sent", "Check the file or data and try again."),
     429: ("Too many attempts", "Wait a few minutes, then try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved twice."),
     503: ("Sorry, the service is unavailable", "Try again later."),
@@ -54,8 +55,10 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):
-            return {"type": "about:blank", "title": MESSAGES.get(code, MESSAGES[500])[0], "status": code}, code, {
-                "Content-Type": "application/problem+json"}
+            body = {"type": "about:blank", "title": MESSAGES.get(code, MESSAGES[500])[0], "status": code}
+            if code in (413, 422) and getattr(error, "description", None):
+                body["detail"] = error.description
+            return body, code, {"Content-Type": "application/problem+json"}
         if code == 413:
             return _too_large()
         return _render(code)

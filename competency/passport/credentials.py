@@ -239,7 +239,7 @@ def assessor_profile(assessor: Assessor) -> dict[str, Any]:
         "description": assessor.profession,
         "otherIdentifier": [
             {
-                "type": ["IdentifierEntry"],
+                "type": "IdentifierEntry",  # the OB 3.0 schema wants the string here, not an array
                 "identifier": str(assessor.registration),
                 "identifierType": REGISTRATION_IDENTITY,
             }
@@ -295,7 +295,9 @@ def _base(credential_id: str, issuer: IssuerProfile, name: str, description: str
     }
     if valid_until is not None:
         credential["validUntil"] = format_created(valid_until)
-    if status:
+    if len(status) == 1:  # OB 3.0 allows one credentialStatus object (ours carries both states)
+        credential["credentialStatus"] = status[0].to_json()
+    elif status:
         credential["credentialStatus"] = [entry.to_json() for entry in status]
     return credential
 
@@ -366,6 +368,10 @@ def build_signoff_credential(facts: SignOffFacts) -> dict[str, Any]:
     return credential
 
 
+def _day_start(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
 def build_completion_credential(facts: CompletionFacts) -> dict[str, Any]:
     """The unsigned OpenBadgeCredential for a completed programme (``ext:ProgrammeCompletion``)."""
     programme = facts.programme
@@ -384,8 +390,9 @@ def build_completion_credential(facts: CompletionFacts) -> dict[str, Any]:
         "type": ["AchievementSubject"],
         "identifier": holder_identifiers(facts.holder, facts.salt),
         "achievement": achievement,
-        "activityStartDate": facts.started_on.isoformat(),
-        "activityEndDate": facts.completed_on.isoformat(),
+        # The OB 3.0 schema types both as date-time: midnight UTC of the day.
+        "activityStartDate": _day_start(facts.started_on),
+        "activityEndDate": _day_start(facts.completed_on),
     }
     if facts.confirmed_by is not None:
         subject["source"] = assessor_profile(facts.confirmed_by)
@@ -412,8 +419,12 @@ def check_signable(credential: dict[str, Any]) -> None:
 
 def sign_credential(credential: dict[str, Any], private_key: Ed25519PrivateKey, *,
                     verification_method: str, created: datetime | None = None) -> dict[str, Any]:
-    """The credential with the issuer's ``eddsa-rdfc-2022`` proof (checked with :func:`check_signable`)."""
-    return create_proof(credential, private_key, verification_method=verification_method, created=created)
+    """The credential with the issuer's ``eddsa-rdfc-2022`` proof (checked with :func:`check_signable`).
+
+    ``proof`` is written as an array of one proof, as the OB 3.0 schema asks (the same RDF as an object).
+    """
+    return create_proof(credential, private_key, verification_method=verification_method, created=created,
+                        proof_as_list=True)
 
 
 def build_presentation(credentials: Sequence[dict[str, Any]], *, presentation_id: str | None = None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -26,13 +26,26 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from competency.passport.canonical import CanonicalizationError, UndefinedTermError, canonicalize
+from competency.bounded_json import JSONLimitError, check_shape
+from competency.passport.canonical import (
+    CanonicalizationError,
+    Expansion,
+    TooComplex,
+    UndefinedTermError,
+    WorkBudget,
+    canonicalize,
+    expansion,
+)
 from competency.passport.contexts import UnknownContextError
 from competency.passport.multikey import MultikeyError, decode_base58btc, encode_base58btc
+from competency.passport.signedview import NoCredential, signed_view
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 ASSERTION_METHOD = "assertionMethod"
+#: What one credential may be before any JSON-LD work is done (an issued one: depth 9, about 200 values).
+MAX_DOCUMENT_DEPTH = 32
+MAX_DOCUMENT_NODES = 5_000
 
 
 class ProofFailure(StrEnum):
@@ -128,8 +141,9 @@ def create_proof(
     verification_method: str,
     created: datetime | str | None = None,
     proof_purpose: str = ASSERTION_METHOD,
+    proof_as_list: bool = False,
 ) -> dict[str, Any]:
-    """A copy of ``document`` secured with an ``eddsa-rdfc-2022`` proof.
+    """A copy of ``document`` secured with an ``eddsa-rdfc-2022`` proof (an array of one with ``proof_as_list``).
 
     The document must use only terms its contexts define (the VC 2.0 catch-all
     vocabulary is refused too), so that everything it says is signed.
@@ -148,7 +162,7 @@ def create_proof(
     proof = {key: value for key, value in config.items() if key != "@context"}
     proof["proofValue"] = encode_base58btc(private_key.sign(hashes.combined))
     secured = copy.deepcopy(unsecured)
-    secured["proof"] = proof
+    secured["proof"] = [proof] if proof_as_list else proof
     return secured
 
 
@@ -203,96 +217,113 @@ def _context_list(context: Any) -> list[Any]:
     return context if isinstance(context, list) else [context]
 
 
-class _ProofCache:
-    """Remembers answers for (exact JSON content, key, purpose), most recent first.
+def document_digest(document: Any) -> bytes | None:
+    """SHA-256 of the document's JSON content (key order ignored), or None if it is not JSON."""
+    try:
+        content = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    # surrogatepass: a lone surrogate still gets a digest here; the shape check refuses it.
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).digest()
 
-    The answer is a pure function of those three (the canonical form depends only on the
-    JSON content), so a recruiter re-checking the same credential does not pay for RDF
-    canonicalisation again. Revocation and key status are checked by the caller every time.
+
+@dataclass(frozen=True)
+class PreparedProof:
+    """Everything about a secured document that does not depend on the key: the work of a first check.
+
+    ``view`` is the signed view of the document (see :mod:`competency.passport.signedview`):
+    the facts a verifier may rely on once the signature checks.
     """
 
-    def __init__(self, size: int = 4096):
+    failure: ProofFailure | None
+    reason: str
+    method: str | None = None
+    signature: bytes | None = None
+    combined: bytes | None = None
+    view: dict[str, Any] | None = None
+    #: A byte-identical copy of a document this installation signed (only its own lookup sets this).
+    issued_here: bool = False
+    #: ``document_digest`` of the document prepared (so a re-check hashes its JSON once).
+    digest: bytes | None = None
+
+    def verify(self, public_key: Ed25519PublicKey) -> ProofCheck:
+        if self.failure is not None:
+            return ProofCheck(False, self.reason, self.failure, self.method)
+        if self.issued_here:
+            return ProofCheck(True, "The signature matches the issuer's key.", None, self.method)
+        try:
+            public_key.verify(self.signature, self.combined)
+        except InvalidSignature:
+            return ProofCheck(False, "The signature does not match: the credential was changed after it was "
+                                     "issued, or it was not signed with this key.",
+                              ProofFailure.signature_mismatch, self.method)
+        return ProofCheck(True, "The signature matches the issuer's key.", None, self.method)
+
+
+class _Memo:
+    """A small thread-safe LRU of answers that are pure functions of their key."""
+
+    def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict[tuple, ProofCheck] = OrderedDict()
+        self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    @staticmethod
-    def key(document: Any, public_key: Ed25519PublicKey, purpose: str) -> tuple | None:
-        try:
-            content = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        except (TypeError, ValueError):
-            return None
-        raw_key = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return hashlib.sha256(content.encode()).digest(), raw_key, purpose
-
-    def get(self, key: tuple) -> ProofCheck | None:
+    def get(self, key: Any) -> Any:
         with self._lock:
             answer = self._items.get(key)
             if answer is not None:
                 self._items.move_to_end(key)
             return answer
 
-    def put(self, key: tuple, answer: ProofCheck) -> None:
+    def put(self, key: Any, answer: Any) -> None:
         with self._lock:
             self._items[key] = answer
             self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
 
-
-_proof_cache = _ProofCache()
-
-
-def forget_proof_checks() -> None:
-    """Empty the memory of proof checks (benchmarks measure first checks this way)."""
-    _proof_cache.clear()
+    def forget(self, matches) -> None:
+        with self._lock:
+            for key in [key for key in self._items if matches(key)]:
+                del self._items[key]
 
 
-def verify_proof(
-    secured_document: Any,
-    public_key: Ed25519PublicKey,
-    *,
-    expected_proof_purpose: str = ASSERTION_METHOD,
-) -> ProofCheck:
-    """Check the document's ``eddsa-rdfc-2022`` proof against ``public_key``.
-
-    Never raises for a tampered or malformed input; the answer says why.
-    Whether ``public_key`` really belongs to ``proof.verificationMethod`` is
-    for the caller to establish before calling. Answers are memoised by exact content.
-    """
-    cache_key = _ProofCache.key(secured_document, public_key, expected_proof_purpose)
-    if cache_key is not None:
-        cached = _proof_cache.get(cache_key)
-        if cached is not None:
-            return cached
-    answer = _verify_proof_uncached(secured_document, public_key, expected_proof_purpose)
-    if cache_key is not None:
-        _proof_cache.put(cache_key, answer)
-    return answer
+# Prepared proofs by (exact JSON content, purpose), and signature answers by (content, key, purpose):
+# both are pure functions of their keys (the canonical form depends only on the JSON content), so a
+# recruiter re-checking a credential skips canonicalisation. Revocation, dates and whether the key is
+# still listed are decided by the caller every time.
+_prepared = _Memo(1024)
+_checked = _Memo(4096)
 
 
-def _verify_proof_uncached(
-    secured_document: Any, public_key: Ed25519PublicKey, expected_proof_purpose: str
-) -> ProofCheck:
+def forget_proof_checks(document: Any = None) -> None:
+    """Forget the proof checks of ``document``, or of every document (benchmarks measure first checks this way)."""
+    if document is None:
+        _prepared.clear()
+        _checked.clear()
+        return
+    digest = document_digest(document)
+    _prepared.forget(lambda key: key[0] == digest)
+    _checked.forget(lambda key: key[0] == digest)
+
+
+def _prepare_uncached(secured_document: Any, expected_proof_purpose: str, budget: WorkBudget | None) -> PreparedProof:
     try:
         proof = read_proof(secured_document)
     except ProofError as error:
-        return ProofCheck(False, str(error), error.failure)
+        return PreparedProof(error.failure, str(error))
     method = proof["verificationMethod"]
 
-    def fail(failure: ProofFailure, reason: str) -> ProofCheck:
-        return ProofCheck(False, reason, failure, method)
+    def fail(failure: ProofFailure, reason: str) -> PreparedProof:
+        return PreparedProof(failure, reason, method)
 
     if proof["proofPurpose"] != expected_proof_purpose:
-        return fail(
-            ProofFailure.malformed_proof,
-            f"The proof was made for {proof['proofPurpose']!r}, not for {expected_proof_purpose!r}.",
-        )
+        return fail(ProofFailure.malformed_proof,
+                    f"The proof was made for {proof['proofPurpose']!r}, not for {expected_proof_purpose!r}.")
     unsecured = {key: value for key, value in secured_document.items() if key != "proof"}
     if "@context" not in unsecured:
         return fail(ProofFailure.invalid_document, "The credential has no @context.")
@@ -310,7 +341,10 @@ def _verify_proof_uncached(
     if len(signature) != 64:
         return fail(ProofFailure.malformed_proof, "The signature value has the wrong length for Ed25519.")
     try:
-        hashes = hash_data(unsecured, config)
+        document = expansion(unsecured)
+        hashes = _hashes(document, expansion(config, allow_issuer_dependent=False), budget)
+    except TooComplex:
+        raise
     except UnknownContextError as error:
         return fail(ProofFailure.unknown_context, str(error))
     except UndefinedTermError as error:
@@ -318,11 +352,80 @@ def _verify_proof_uncached(
     except CanonicalizationError as error:
         return fail(ProofFailure.invalid_document, str(error))
     try:
-        public_key.verify(signature, hashes.combined)
-    except InvalidSignature:
-        return fail(
-            ProofFailure.signature_mismatch,
-            "The signature does not match: the credential was changed after it was issued, "
-            "or it was not signed with this key.",
-        )
-    return ProofCheck(True, "The signature matches the issuer's key.", None, method)
+        view = signed_view(document.node_map)
+    except NoCredential:
+        view = None  # a signed document, but not one credential: the verifier says so
+    return PreparedProof(None, "", method, signature, hashes.combined, view)
+
+
+def prepare_proof(secured_document: Any, *, expected_proof_purpose: str = ASSERTION_METHOD,
+                  budget: WorkBudget | None = None) -> PreparedProof:
+    """Read, expand, canonicalise and hash a secured document once (memoised by exact content).
+
+    Never raises for a tampered or malformed input (the answer's ``failure`` says why), except:
+
+    :raises TooComplex: the document is over this installation's limits (too
+        deep, too many values or blank nodes, or too costly to canonicalise);
+        refusing to do the work is not a verdict on the document.
+    """
+    digest = document_digest(secured_document)
+    key = (digest, expected_proof_purpose) if digest is not None else None
+    if key is not None:
+        found = _prepared.get(key)
+        if found is not None:  # this exact content passed the shape limits when it was prepared
+            return found
+    if isinstance(secured_document, dict):
+        try:
+            check_shape(secured_document, max_depth=MAX_DOCUMENT_DEPTH, max_nodes=MAX_DOCUMENT_NODES,
+                        what="The credential")
+        except JSONLimitError as error:
+            raise TooComplex(error.message) from None
+    prepared = replace(_prepare_uncached(secured_document, expected_proof_purpose, budget), digest=digest)
+    if key is not None:
+        _prepared.put(key, prepared)
+    return prepared
+
+
+def _hashes(document: Expansion, config: Expansion, budget: WorkBudget | None) -> HashData:
+    canonical_document = document.canonical_nquads(budget)
+    canonical_config = config.canonical_nquads(budget)
+    return HashData(
+        canonical_document=canonical_document,
+        document_hash=hashlib.sha256(canonical_document.encode("utf-8")).digest(),
+        canonical_proof_config=canonical_config,
+        proof_config_hash=hashlib.sha256(canonical_config.encode("utf-8")).digest(),
+    )
+
+
+def verify_proof(
+    secured_document: Any,
+    public_key: Ed25519PublicKey,
+    *,
+    expected_proof_purpose: str = ASSERTION_METHOD,
+    budget: WorkBudget | None = None,
+) -> ProofCheck:
+    """Check the document's ``eddsa-rdfc-2022`` proof against ``public_key``.
+
+    Never raises for a tampered or malformed input; the answer says why.
+    Whether ``public_key`` really belongs to ``proof.verificationMethod`` is
+    for the caller to establish before calling. Answers are memoised by exact content.
+
+    :raises TooComplex: see :func:`prepare_proof`.
+    """
+    prepared = prepare_proof(secured_document, expected_proof_purpose=expected_proof_purpose, budget=budget)
+    return check_prepared(prepared, secured_document, public_key, expected_proof_purpose)
+
+
+def check_prepared(prepared: PreparedProof, secured_document: Any, public_key: Ed25519PublicKey,
+                   expected_proof_purpose: str = ASSERTION_METHOD) -> ProofCheck:
+    """``prepared.verify(public_key)``, remembered by (content, key, purpose)."""
+    if prepared.failure is not None or prepared.issued_here:
+        return prepared.verify(public_key)
+    digest = prepared.digest or document_digest(secured_document)
+    key = (digest, public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw),
+           expected_proof_purpose)
+    answer = _checked.get(key)
+    if answer is None:
+        answer = prepared.verify(public_key)
+        _checked.put(key, answer)
+    return answer

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -188,7 +189,14 @@ def public_key_for(did_document: Any, method_id: str, *, purpose: str = ASSERTIO
     method = find_verification_method(did_document, method_id, purpose=purpose)
     if method.get("type") != MULTIKEY:
         raise DidError(f"The signing key has type {method.get('type')!r}; only Multikey is supported.")
+    multibase = method.get("publicKeyMultibase", "")
     try:
-        return decode_public_key(method.get("publicKeyMultibase", ""))
+        return _decoded(multibase) if isinstance(multibase, str) else decode_public_key(multibase)
     except MultikeyError as error:
         raise DidError("The signing key in the issuer's DID document is malformed.") from error
+
+
+@lru_cache(maxsize=1024)
+def _decoded(multibase: str) -> Ed25519PublicKey:
+    """Decoding a key is a pure function of its text (failures are not remembered)."""
+    return decode_public_key(multibase)

@@ -36,7 +36,7 @@ from competency.passport.models import (
     PassportCredential,
 )
 from competency.passport.verification import Outcome
-from competency.passport.verifying import CheckedCredential, check_credential, check_payload
+from competency.passport.verifying import CheckedCredential, UnreadableUpload, check_credential, check_payload
 
 
 RECOGNISED_RECORDS = (CredentialKind.employment, CredentialKind.completion, CredentialKind.progress)
@@ -79,23 +79,26 @@ def can_import_to(holder: User, organisation: Organisation) -> bool:
 
 
 def _apply_check(item: ImportItem, checked: CheckedCredential, holder: User) -> None:
+    """Record a check; whether it names the holder is read from the signed view (the statements the proof covers)."""
     item.outcome = checked.outcome
     item.reasons = checked.result.reasons
     item.checked_at = utcnow()
-    item.is_holder_match = holder_matches(item.document, holder)
+    view = checked.result.view if checked.result.is_valid else None
+    item.is_holder_match = view is not None and holder_matches(view, holder)
     if item.decision in (ImportDecision.pending, ImportDecision.not_acceptable):
         acceptable = checked.outcome is Outcome.valid and item.is_holder_match
         item.decision = ImportDecision.pending if acceptable else ImportDecision.not_acceptable
 
 
-def _add_to_passport(item: ImportItem, holder: User) -> None:
-    """A valid credential naming the holder joins their passport here (once)."""
+def _add_to_passport(item: ImportItem, holder: User, checked: CheckedCredential) -> None:
+    """A valid credential naming the holder joins their passport here (once), named from its signed view."""
     if item.passport_credential_id is not None or not item.credential_uri:
         return
     existing = db.session.scalar(sa.select(PassportCredential).where(
         PassportCredential.holder_id == holder.id, PassportCredential.credential_uri == item.credential_uri))
     if existing is None:
-        existing = store_credential(item.document, holder_id=holder.id, origin=CredentialOrigin.imported)
+        existing = store_credential(item.document, holder_id=holder.id, origin=CredentialOrigin.imported,
+                                    summary=checked.summary)
         db.session.flush()
     item.passport_credential_id = existing.id
 
@@ -126,9 +129,9 @@ def import_credentials(holder: User, organisation: Organisation, payload: Any, *
         _apply_check(item, result, holder)
         record.items.append(item)
     db.session.flush()
-    for item in record.items:
+    for item, result in zip(record.items, checked):
         if item.decision == ImportDecision.pending:
-            _add_to_passport(item, holder)
+            _add_to_passport(item, holder, result)
     record_event("passport.imported", actor=holder, organisation=organisation, subject=record,
                  data={"source": source.value, "credentials": len(record.items),
                        "valid": sum(1 for i in record.items if i.outcome is Outcome.valid)})
@@ -139,11 +142,21 @@ def recheck(record: CredentialImport, *, by: User) -> CredentialImport:
     """Verify every undecided item again (e.g. the issuer was unreachable at import)."""
     for item in record.items:
         if item.decision in (ImportDecision.pending, ImportDecision.not_acceptable):
-            _apply_check(item, check_credential(item.document), record.holder)
+            checked = _recheck(item)
+            _apply_check(item, checked, record.holder)
             if item.decision == ImportDecision.pending:
-                _add_to_passport(item, record.holder)
+                _add_to_passport(item, record.holder, checked)
     record_event("passport.import_rechecked", actor=by, organisation=record.organisation_id, subject=record)
     return record
+
+
+def _recheck(item: ImportItem) -> CheckedCredential:
+    """Verify an imported credential again; one now too costly to check is no longer valid."""
+    try:
+        return check_credential(item.document)
+    except UnreadableUpload as error:
+        db.session.flush()
+        raise NoLongerValid(f"This credential cannot be recognised: {error.message}") from None
 
 
 def _require_lead(item: ImportItem, by: User) -> CredentialImport:
@@ -173,7 +186,7 @@ def accept(item: ImportItem, *, by: User) -> ImportItem:
     :raises DomainError: not pending, no longer valid on re-check, or already signed here.
     """
     record = _require_lead(item, by)
-    checked = check_credential(item.document)
+    checked = _recheck(item)
     _apply_check(item, checked, record.holder)
     if item.decision != ImportDecision.pending:
         reasons = " ".join(item.reasons)

@@ -33,7 +33,8 @@ from competency.passport import credentials as ob
 from competency.passport.did import organisation_did
 from competency.passport.keys import base_url, signer_for
 from competency.passport.models import CredentialKind, CredentialOrigin, PassportCredential
-from competency.passport.status import allocate, set_bit
+from competency.passport.dataintegrity import document_digest
+from competency.passport.status import allocate, set_status
 from competency.passport.statuslist import StatusPurpose
 from competency.passport.summary import summarise
 
@@ -114,9 +115,12 @@ def signoff_facts(signoff, organisation: Organisation, did: str, credential_uuid
 
 
 def store_credential(document: dict, *, holder_id: int, origin: CredentialOrigin, public_id: str | None = None,
-           **fields) -> PassportCredential:
-    summary = summarise(document)
+                     summary=None, **fields) -> PassportCredential:
+    """Keep ``document`` byte for byte; ``summary`` (of an imported credential: from its signed view) names it."""
+    summary = summary or summarise(document)
+    digest = document_digest(document)
     row = PassportCredential(
+        document_digest=digest.hex() if digest is not None else None,
         public_id=public_id or str(uuid.uuid4()), holder_id=holder_id, origin=origin,
         kind=CredentialKind(summary.kind), credential_uri=summary.credential_uri or f"urn:uuid:{uuid.uuid4()}",
         document=document, name=summary.name, issuer_did=summary.issuer_did or "unknown",
@@ -136,17 +140,17 @@ def issue_built(organisation: Organisation, holder_id: int, build, *, by: User |
     """
     link = link or {}
     signer = signer_for(organisation, by=by)
-    revocation_list, revocation = allocate(organisation, StatusPurpose.revocation)
-    suspension_list, suspension = allocate(organisation, StatusPurpose.suspension)
+    # One entry carries both states (OB 3.0 allows one credentialStatus object): see statuslist.OUR_MESSAGES.
+    status_list, entry = allocate(organisation, StatusPurpose.message)
     credential_uuid = str(uuid.uuid4())
-    unsigned = build(signer.did, credential_uuid, [revocation, suspension])
+    unsigned = build(signer.did, credential_uuid, [entry])
     document = ob.sign_credential(unsigned, signer.private_key, verification_method=signer.verification_method)
     try:
         with db.session.begin_nested():
             row = store_credential(document, holder_id=holder_id, origin=CredentialOrigin.issued, public_id=credential_uuid,
-                         issuer_organisation_id=organisation.id, revocation_list_id=revocation_list,
-                         revocation_index=revocation.index, suspension_list_id=suspension_list,
-                         suspension_index=suspension.index, **link)
+                         issuer_organisation_id=organisation.id, revocation_list_id=status_list,
+                         revocation_index=entry.index, suspension_list_id=status_list,
+                         suspension_index=entry.index, **link)
             db.session.flush()
     except IntegrityError:
         if not link:
@@ -249,7 +253,7 @@ def revoke_credential(credential: PassportCredential, reason: str, *, by: User |
     """Set the credential's revocation bit; every later check anywhere says Not valid. Idempotent."""
     if credential.revoked_at is not None or credential.revocation_list_id is None:
         return False
-    set_bit(credential.revocation_list_id, credential.revocation_index, True)
+    set_status(credential.revocation_list_id, credential.revocation_index, StatusPurpose.revocation, True)
     credential.revoked_at = utcnow()
     credential.revocation_reason = reason
     record_event("passport.credential_revoked", actor=by, organisation=credential.issuer_organisation_id,
@@ -261,7 +265,8 @@ def set_suspended(credential: PassportCredential, is_suspended: bool, *, by: Use
     """Suspend (or reinstate) a credential through the suspension list."""
     if credential.suspension_list_id is None:
         raise DomainError("Only credentials issued here can be suspended.")
-    changed = set_bit(credential.suspension_list_id, credential.suspension_index, is_suspended)
+    changed = set_status(credential.suspension_list_id, credential.suspension_index, StatusPurpose.suspension,
+                         is_suspended)
     credential.suspended_at = utcnow() if is_suspended else None
     if changed:
         record_event("passport.credential_suspended" if is_suspended else "passport.credential_reinstated",

@@ -27,6 +27,7 @@ from competency.db import utcnow
 from competency.errors import Conflict, DomainError
 from competency.extensions import db
 from competency.passport.did import DidKey, build_did_document, organisation_did
+from competency.passport.freshness import renew_stamp
 from competency.passport.models import SigningKey, StatusList
 from competency.passport.multikey import (
     MultikeyError,
@@ -136,6 +137,7 @@ def _new_key(organisation: Organisation, by: User | None, action: str) -> Signin
     key = SigningKey(organisation_id=organisation.id, public_key_multibase=multibase)
     db.session.add(key)
     db.session.flush()
+    renew_stamp(organisation.id)
     record_event(action, actor=by, organisation=organisation, subject=key,
                  data={"public_key": multibase, "did": did_for(organisation)})
     with _cache_lock:
@@ -158,7 +160,7 @@ def rotate_key(organisation: Organisation, *, by: User | None = None) -> Signing
     previous = current_key(organisation.id)
     if previous is not None:
         previous.retired_at = utcnow()
-        db.session.flush()
+        db.session.flush()  # _new_key renews the stamp
     return _new_key(organisation, by, "passport.key_rotated")
 
 
@@ -169,6 +171,8 @@ def withdraw_key(key: SigningKey, *, by: User | None = None) -> None:
     key.withdrawn_at = utcnow()
     db.session.execute(sa.update(StatusList).where(StatusList.organisation_id == key.organisation_id)
                        .values(signed_json=None))
+    db.session.flush()
+    renew_stamp(key.organisation_id)
     record_event("passport.key_withdrawn", actor=by, organisation=key.organisation_id, subject=key,
                  data={"public_key": key.public_key_multibase})
 

@@ -107,6 +107,8 @@ class StatusList(db.Model):
     stride: Mapped[int] = mapped_column()
     index_offset: Mapped[int] = mapped_column()
     next_slot: Mapped[int] = mapped_column(default=0)
+    # Bits per entry: 1 for a revocation or suspension list, 2 for a "message" list carrying both.
+    status_size: Mapped[int] = mapped_column(default=1, server_default="1")
     bits: Mapped[bytes] = mapped_column(sa.LargeBinary)
     # Bumped by every change to ``bits`` (optimistic concurrency for concurrent revocations).
     version: Mapped[int] = mapped_column(default=0)
@@ -118,6 +120,22 @@ class StatusList(db.Model):
 
     def index_for(self, slot: int) -> int:
         return (slot * self.stride + self.index_offset) % self.size
+
+
+class IssuerState(db.Model):
+    """A random stamp per organisation, renewed by every change to what verifiers of its credentials read.
+
+    Key generation, rotation and withdrawal and every status bit change renew it in
+    the same transaction, so a per-process cache of the organisation's DID document
+    and decoded status lists (:mod:`competency.passport.freshness`) checks one indexed
+    row per verification and never answers from data older than the last commit.
+    """
+
+    __tablename__ = "passport_issuer_state"
+
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), primary_key=True)
+    stamp: Mapped[str] = mapped_column(sa.String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PassportCredential(db.Model):
@@ -137,6 +155,9 @@ class PassportCredential(db.Model):
     kind: Mapped[CredentialKind] = mapped_column(str_enum(CredentialKind))
     credential_uri: Mapped[str] = mapped_column(sa.String(300))
     document: Mapped[dict] = mapped_column(sa.JSON)
+    # SHA-256 (hex) of the document's JSON content: a byte-identical copy of one we issued is recognised
+    # with one indexed SELECT, without RDF work (see competency.passport.freshness).
+    document_digest: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     # Copied out of the document for lists, grouping and the PDF.
     name: Mapped[str] = mapped_column(sa.String(300))
     issuer_did: Mapped[str] = mapped_column(sa.String(300))

@@ -1,7 +1,13 @@
 """Fetching issuers' DID documents, status lists and shared bundles over HTTP, safely.
 
-- **Short timeouts** (``PASSPORT_FETCH_TIMEOUT_SECONDS`` per connect and read),
-  replies capped at 2 MiB, no redirects followed, JSON only.
+- **Deadlines, not timeouts.** ``PASSPORT_FETCH_TIMEOUT_SECONDS`` is the total
+  time one fetch may take (name lookup, connect, headers and body together): a
+  watchdog shuts the socket when it passes, so an issuer that drips a byte a
+  second cannot hold a request by answering just often enough.  A whole
+  verification request has ``PASSPORT_VERIFY_DEADLINE_SECONDS`` and at most
+  ``PASSPORT_FETCHES_PER_REQUEST`` fetches from other installations
+  (:func:`request_budget`); past either, what is left answers "Could not check".
+  Replies are capped at 2 MiB, no redirects are followed, JSON only.
 - **SSRF guard.** The URLs come from whoever made the credential, so the host
   is resolved first and refused when any address is private, loopback,
   link-local or otherwise not globally routable, unless the host is in
@@ -16,27 +22,36 @@
   ``PASSPORT_FETCH_CACHE_MAX_SECONDS``.  An issuer stating 0 is fetched every
   time.  The cache is per process; failures are never cached.
 - **Our own issuers** (DIDs and lists under this installation's ``BASE_URL``)
-  are answered from the database without HTTP.
+  are answered from the database without HTTP, through the stamped
+  per-process cache of :mod:`competency.passport.freshness`; our own lists
+  come back as :class:`~competency.passport.statuslist.LocalStatusList` (read
+  from the database, so there is no list proof to check).
 
 Every failure raises :class:`~competency.passport.verification.FetchError`,
 which verification reports as "Could not check", never as valid.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import http.client
 import ipaddress
-import json
 import re
 import socket
 import ssl
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
+from competency import bounded_json
 from competency.passport.did import DidError, did_web_for, did_web_to_url, is_loopback_host
 from competency.passport.verification import FetchError
 
@@ -96,18 +111,69 @@ status_proof_cache = BoundedProofCache()
 
 
 def clear_caches() -> None:
+    from competency.passport import freshness
+
     _documents.clear()
     status_proof_cache.clear()
+    freshness.clear()
 
 
 def _setting(name: str, default: Any) -> Any:
     return current_app.config.get(name, default)
 
 
-def _checked_address(url: str) -> tuple[str, str, int, str]:
+@dataclass
+class RequestBudget:
+    """What one verification request may still spend on other installations: time and fetches."""
+
+    deadline: float
+    fetches_left: int
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def take_fetch(self) -> None:
+        """:raises FetchError: no time or no fetches left in this request."""
+        if self.remaining() <= 0:
+            raise FetchError("the time allowed for this check ran out")
+        if self.fetches_left <= 0:
+            raise FetchError("this check already contacted as many issuers as one request may")
+        self.fetches_left -= 1
+
+
+_budget: contextvars.ContextVar[RequestBudget | None] = contextvars.ContextVar("passport_fetch_budget", default=None)
+
+
+@contextlib.contextmanager
+def request_budget(seconds: float | None = None, fetches: int | None = None) -> Iterator[RequestBudget]:
+    """Bound every fetch made inside the block by one deadline and one count (nested blocks share the outer)."""
+    current = _budget.get()
+    if current is not None:
+        yield current
+        return
+    seconds = float(_setting("PASSPORT_VERIFY_DEADLINE_SECONDS", 5.0)) if seconds is None else seconds
+    fetches = int(_setting("PASSPORT_FETCHES_PER_REQUEST", 8)) if fetches is None else fetches
+    budget = RequestBudget(time.monotonic() + seconds, fetches)
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
+def current_budget() -> RequestBudget | None:
+    return _budget.get()
+
+
+# Name lookups cannot be given a timeout, so they run here and are waited for up to the deadline.
+_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="passport-dns")
+
+
+def _checked_address(url: str, deadline: float | None = None) -> tuple[str, str, int, str]:
     """(scheme, host, port, address to connect to) after the SSRF checks.
 
-    :raises FetchError: not http(s), http to a public host, or a refused address.
+    :raises FetchError: not http(s), http to a public host, a refused address,
+        or no answer from the name lookup before ``deadline``.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -121,9 +187,12 @@ def _checked_address(url: str) -> tuple[str, str, int, str]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise FetchError("the address has an invalid port") from None
+    lookup = _lookups.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        infos = lookup.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        raise FetchError(f"{host} timed out") from None
+    except (socket.gaierror, UnicodeError, OSError):
         raise FetchError(f"the host {host} could not be found") from None
     addresses = [info[4][0] for info in infos]
     may_be_private = bool(_setting("PASSPORT_FETCH_ALLOW_PRIVATE", False)) or \
@@ -155,36 +224,80 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+class _Watchdog:
+    """Shuts a connection's socket when its deadline passes, whatever call is blocked on it."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.fired = False
+        self._connection = connection
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = self._connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
 def get_json(url: str, *, accept: str = "application/json") -> tuple[Any, int | None]:
     """GET ``url`` and parse JSON; returns the document and the reply's max-age (if any).
 
-    :raises FetchError: refused address, timeout, non-200 reply, too large, not JSON.
+    The whole fetch (lookup, connect, headers, body) ends by one deadline: the
+    fetch timeout, or what is left of the request's budget if that is sooner.
+
+    :raises FetchError: refused address, deadline passed, non-200 reply, too large, not JSON.
     """
-    scheme, host, port, address = _checked_address(url)
+    budget = current_budget()
+    if budget is not None:
+        budget.take_fetch()
+    seconds = float(_setting("PASSPORT_FETCH_TIMEOUT_SECONDS", 3.0))
+    if budget is not None:
+        seconds = min(seconds, budget.remaining())
+    deadline = time.monotonic() + seconds
+    scheme, host, port, address = _checked_address(url, deadline)
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    timeout = float(_setting("PASSPORT_FETCH_TIMEOUT_SECONDS", 3.0))
     connection_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-    connection = connection_class(host, port, address, timeout)
+    remaining = max(0.05, deadline - time.monotonic())
+    connection = connection_class(host, port, address, remaining)
+    watchdog = _Watchdog(connection, remaining)
     try:
         connection.request("GET", path, headers={"Accept": accept, "User-Agent": USER_AGENT})
         response = connection.getresponse()
         if response.status != 200:
             raise FetchError(f"{host} answered {response.status}")
-        body = response.read(MAX_BYTES + 1)
+        chunks, size = [], 0
+        while size <= MAX_BYTES:
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            chunk = response.read1(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        body = b"".join(chunks)
         cache_control = response.getheader("Cache-Control") or ""
+        if watchdog.fired or time.monotonic() > deadline:
+            raise TimeoutError
     except FetchError:
         raise
-    except (OSError, http.client.HTTPException) as error:
-        detail = "timed out" if isinstance(error, TimeoutError | socket.timeout) else "could not be reached"
-        raise FetchError(f"{host} {detail}") from None
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        timed_out = watchdog.fired or isinstance(error, TimeoutError | socket.timeout) or time.monotonic() > deadline
+        raise FetchError(f"{host} {'timed out' if timed_out else 'could not be reached'}") from None
     finally:
+        watchdog.cancel()
         connection.close()
     if len(body) > MAX_BYTES:
         raise FetchError(f"the reply from {host} is too large")
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        document = bounded_json.loads(body, max_bytes=MAX_BYTES, what="The reply")
+    except ValueError:
         raise FetchError(f"the reply from {host} is not JSON") from None
     match = _MAX_AGE.search(cache_control)
     max_age = 0 if "no-store" in cache_control or "no-cache" in cache_control else (
@@ -215,14 +328,13 @@ def resolve_did(did: str) -> dict:
     """
     slug = _own_slug(did) if isinstance(did, str) else None
     if slug is not None:
-        from competency.passport import queries
-        from competency.passport.keys import did_document
+        from competency.passport import freshness
 
-        organisation = queries.organisation_by_slug(slug)
-        document = did_document(organisation) if organisation is not None else None
-        if document is None:
+        issuer = freshness.own_issuer(slug)
+        if issuer is None:
             raise FetchError("this installation has no such issuer")
-        return document
+        # An organisation whose keys are all withdrawn lists none: what they signed is not valid.
+        return freshness.did_document(issuer) or {"id": did, "verificationMethod": [], "assertionMethod": []}
     cached = _documents.get(f"did:{did}")
     if cached is not None:
         return cached
@@ -241,12 +353,10 @@ def fetch_status_list(url: str) -> dict:
     """The status list credential at ``url`` (cached for its ``ttl``)."""
     own = f"{_own_base()}/status/"
     if isinstance(url, str) and url.startswith(own):
-        from competency.passport.status import find_list, signed_list
-
-        status_list = find_list(url[len(own):])
-        if status_list is None:
+        local = own_status_list(url)
+        if local is None:
             raise FetchError("this installation has no such status list")
-        return signed_list(status_list)
+        return local
     cached = _documents.get(f"status:{url}")
     if cached is not None:
         return cached
@@ -258,6 +368,17 @@ def fetch_status_list(url: str) -> dict:
     stated = int(ttl) // 1000 if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0 else max_age
     _documents.put(f"status:{url}", document, _cache_seconds(stated))
     return document
+
+
+def own_status_list(url: str):
+    """One of this installation's lists, decoded from the database (cached under its organisation's stamp)."""
+    from competency.passport import freshness
+
+    public_id = url[len(f"{_own_base()}/status/"):]
+    issuer = freshness.own_issuer_of_list(public_id)
+    if issuer is None:
+        return None
+    return freshness.status_list(issuer, public_id, url, did_web_for(_own_base(), "orgs", issuer.slug))
 
 
 def fetch_shared_bundle(url: str) -> Any:

@@ -2,7 +2,14 @@
 
 Every change is a conditional UPDATE (on ``next_slot`` or ``version``) retried
 on conflict, so two workers allocating or revoking at once never lose a bit
-and never hand out one index twice, on SQLite and PostgreSQL alike.
+and never hand out one index twice, on SQLite and PostgreSQL alike.  No
+statement locks a row another path locks in the opposite order (a list row,
+then the organisation's :class:`IssuerState` row), so they cannot deadlock.
+
+Credentials issued from issue 12 on carry one ``message`` entry of 2 bits in
+a list per organisation (revocation the low bit, suspension the high bit);
+credentials issued before keep their separate revocation and suspension
+lists, which are still served and still honoured.
 """
 from __future__ import annotations
 
@@ -17,9 +24,12 @@ from competency.db import utcnow
 from competency.extensions import db
 from competency.passport.dataintegrity import create_proof
 from competency.passport.keys import base_url, did_for, signer_for
+from competency.passport.freshness import renew_stamp
 from competency.passport.models import StatusList
 from competency.passport.statuslist import (
+    FLAG_BITS,
     MIN_ENTRIES,
+    STATUS_SIZE,
     Bitstring,
     StatusEntry,
     StatusPurpose,
@@ -39,10 +49,11 @@ def list_url(status_list: StatusList) -> str:
 
 def _new_list(organisation: Organisation, purpose: StatusPurpose) -> StatusList:
     size = int(current_app.config.get("STATUS_LIST_SIZE", MIN_ENTRIES))
+    status_size = STATUS_SIZE if purpose is StatusPurpose.message else 1
     status_list = StatusList(
         public_id=secrets.token_hex(12), organisation_id=organisation.id, purpose=purpose, size=size,
         stride=secrets.randbelow(size // 2) * 2 + 1, index_offset=secrets.randbelow(size), next_slot=0,
-        bits=Bitstring(size).to_bytes(), version=0, changed_at=utcnow(),
+        status_size=status_size, bits=Bitstring(size * status_size).to_bytes(), version=0, changed_at=utcnow(),
     )
     db.session.add(status_list)
     db.session.flush()
@@ -70,19 +81,34 @@ def allocate(organisation: Organisation, purpose: StatusPurpose) -> tuple[int, S
         if claimed.rowcount == 1:
             status_list = db.session.get(StatusList, list_id)
             db.session.expire(status_list, ["next_slot"])
-            return list_id, StatusEntry(purpose, status_list.index_for(slot), list_url(status_list))
+            index, url = status_list.index_for(slot), list_url(status_list)
+            entry = StatusEntry.ours(index, url) if purpose is StatusPurpose.message else \
+                StatusEntry(purpose, index, url)
+            return list_id, entry
     raise StatusConflict("Could not allocate a status index; please try again.")
 
 
-def set_bit(list_id: int, index: int, value: bool = True) -> bool:
-    """Set (or clear) one bit; True when it changed. The signed copy is dropped so the next fetch re-signs."""
+def _bit_of(status_size: int, index: int, purpose: StatusPurpose) -> int:
+    return index if status_size == 1 else index * status_size + FLAG_BITS[purpose]
+
+
+def set_status(list_id: int, index: int, purpose: StatusPurpose, value: bool = True) -> bool:
+    """Set (or clear) a credential's revocation or suspension state; True when it changed.
+
+    In a 1-bit list the entry is the bit; in a 2-bit ``message`` list the
+    purpose picks its bit.  The signed copy of the list is dropped so the next
+    fetch re-signs, and the organisation's stamp is renewed in the same
+    transaction, so every process's cache sees the change on its next check.
+    """
     for _ in range(_RETRIES):
-        bits, version = db.session.execute(
-            sa.select(StatusList.bits, StatusList.version).where(StatusList.id == list_id)).one()
+        bits, version, status_size, organisation_id = db.session.execute(
+            sa.select(StatusList.bits, StatusList.version, StatusList.status_size, StatusList.organisation_id)
+            .where(StatusList.id == list_id)).one()
+        bit = _bit_of(status_size, index, purpose)
         bitstring = Bitstring(data=bits)
-        if bitstring.get(index) == value:
+        if bitstring.get(bit) == value:
             return False
-        bitstring.set(index, value)
+        bitstring.set(bit, value)
         changed = db.session.execute(
             sa.update(StatusList).where(StatusList.id == list_id, StatusList.version == version)
             .values(bits=bitstring.to_bytes(), version=version + 1, changed_at=utcnow(), signed_json=None)
@@ -92,13 +118,20 @@ def set_bit(list_id: int, index: int, value: bool = True) -> bool:
             cached = db.session.identity_map.get(key)
             if cached is not None:
                 db.session.expire(cached)
+            renew_stamp(organisation_id)
             return True
     raise StatusConflict("Could not update the status list; please try again.")
 
 
-def is_set(list_id: int, index: int) -> bool:
-    bits = db.session.scalar(sa.select(StatusList.bits).where(StatusList.id == list_id))
-    return Bitstring(data=bits).get(index)
+def set_bit(list_id: int, index: int, value: bool = True) -> bool:
+    """Set (or clear) the revocation state at ``index`` (kept for 1-bit lists and older callers)."""
+    return set_status(list_id, index, StatusPurpose.revocation, value)
+
+
+def is_set(list_id: int, index: int, purpose: StatusPurpose = StatusPurpose.revocation) -> bool:
+    bits, status_size = db.session.execute(
+        sa.select(StatusList.bits, StatusList.status_size).where(StatusList.id == list_id)).one()
+    return Bitstring(data=bits).get(_bit_of(status_size, index, purpose))
 
 
 def find_list(public_id: str) -> StatusList | None:

@@ -31,6 +31,19 @@ ENTRY_TYPE = "BitstringStatusListEntry"
 class StatusPurpose(StrEnum):
     revocation = "revocation"
     suspension = "suspension"
+    #: One 2-bit entry per credential carrying both states (see :data:`OUR_MESSAGES`).
+    message = "message"
+
+
+#: Our ``message`` entries: 2 bits, revocation the low bit, suspension the high bit.
+STATUS_SIZE = 2
+OUR_MESSAGES = (("0x0", "valid"), ("0x1", "revoked"), ("0x2", "suspended"), ("0x3", "revoked"))
+#: Messages a verifier here understands, whoever issued the entry.
+REVOKED_MESSAGES = {"revoked", "revocation"}
+SUSPENDED_MESSAGES = {"suspended", "suspension"}
+UNSET_MESSAGES = {"valid", "unset", "active"}
+#: Which bit of a 2-bit entry (0 = its left-most) each state sets.
+FLAG_BITS = {StatusPurpose.revocation: 1, StatusPurpose.suspension: 0}
 
 
 class StatusListError(ValueError):
@@ -65,6 +78,17 @@ class Bitstring:
             self._bytes[byte] |= 1 << shift
         else:
             self._bytes[byte] &= ~(1 << shift) & 0xFF
+
+    def value(self, index: int, size: int = 1) -> int:
+        """The ``size``-bit status of entry ``index`` (its bits read left to right, most significant first)."""
+        if size == 1:
+            return int(self.get(index))
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index or (index + 1) * size > self.length:
+            raise StatusListError(f"The status index {index!r} is outside the list.")
+        result = 0
+        for bit in range(index * size, index * size + size):
+            result = result << 1 | self.get(bit)
+        return result
 
     def to_bytes(self) -> bytes:
         return bytes(self._bytes)
@@ -111,29 +135,57 @@ class Bitstring:
 
 @dataclass(frozen=True)
 class StatusEntry:
-    """One ``BitstringStatusListEntry`` of a credential."""
+    """One ``BitstringStatusListEntry`` of a credential.
+
+    ``size`` is ``statusSize`` (bits per entry) and ``messages`` the entry's
+    ``statusMessage`` as (hex status, message) pairs, for ``message`` entries.
+    """
 
     purpose: StatusPurpose
     index: int
     list_credential: str
+    size: int = 1
+    messages: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def ours(cls, index: int, list_credential: str) -> StatusEntry:
+        """The single entry this installation gives each credential: revocation and suspension in 2 bits."""
+        return cls(StatusPurpose.message, index, list_credential, STATUS_SIZE, OUR_MESSAGES)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        entry: dict[str, Any] = {
             "id": f"{self.list_credential}#{self.index}",
             "type": ENTRY_TYPE,
             "statusPurpose": self.purpose.value,
             "statusListIndex": str(self.index),
             "statusListCredential": self.list_credential,
         }
+        if self.size != 1:
+            entry["statusSize"] = self.size
+        if self.messages:
+            entry["statusMessage"] = [{"status": status, "message": message} for status, message in self.messages]
+        return entry
+
+    def message_for(self, value: int) -> str | None:
+        for status, message in self.messages:
+            try:
+                if int(status, 16) == value:
+                    return message
+            except ValueError:
+                continue
+        return None
 
     @classmethod
     def from_json(cls, entry: Any) -> StatusEntry:
-        """Read an entry from a credential.
+        """Read an entry (from a credential's signed view, or JSON of the same shape).
 
         :raises StatusListError: not a well-formed ``BitstringStatusListEntry``
             with a purpose this installation understands.
         """
-        if not isinstance(entry, dict) or entry.get("type") != ENTRY_TYPE:
+        from competency.passport.signedview import ref
+
+        types = entry.get("type") if isinstance(entry, dict) else None
+        if ENTRY_TYPE not in (types if isinstance(types, list) else [types]):
             raise StatusListError("The credential uses a status method this installation does not know.")
         try:
             purpose = StatusPurpose(entry.get("statusPurpose"))
@@ -144,14 +196,38 @@ class StatusEntry:
         index = entry.get("statusListIndex")
         if not isinstance(index, str) or not index.isdigit() or not index.isascii():
             raise StatusListError("The status entry's index is not a whole number written as a string.")
-        url = entry.get("statusListCredential")
+        url = ref(entry.get("statusListCredential"))
         if not isinstance(url, str) or not url:
             raise StatusListError("The status entry does not say where its status list is.")
-        return cls(purpose=purpose, index=int(index), list_credential=url)
+        size = entry.get("statusSize", 1)
+        if isinstance(size, str) and size.isdigit():
+            size = int(size)
+        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 8:
+            raise StatusListError("The status entry's size is not one this installation understands.")
+        messages = []
+        raw_messages = entry.get("statusMessage", [])
+        for item in raw_messages if isinstance(raw_messages, list) else [raw_messages]:
+            if isinstance(item, dict) and isinstance(item.get("status"), str) and isinstance(item.get("message"), str):
+                messages.append((item["status"], item["message"]))
+        if size > 1 and len(messages) != 2 ** size:
+            raise StatusListError("The status entry does not list a message for every status it can take.")
+        return cls(purpose=purpose, index=int(index), list_credential=url, size=size, messages=tuple(messages))
+
+
+@dataclass(frozen=True)
+class LocalStatusList:
+    """A status list of this installation, read from its database: authoritative, so no proof to check."""
+
+    url: str
+    issuer: str
+    purpose: StatusPurpose
+    status_size: int
+    bits: Bitstring
+    changed_at: datetime
 
 
 def status_entries(credential: dict[str, Any]) -> list[Any]:
-    """The raw ``credentialStatus`` entries of a credential, as a list."""
+    """The ``credentialStatus`` entries of a credential (or its signed view), as a list."""
     status = credential.get("credentialStatus")
     if status is None:
         return []

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from competency.passport.credentials import COMPETENCY, EMPLOYMENT_RECORD, PROGRAMME_COMPLETION, PROGRAMME_PROGRESS
+from competency.passport.signedview import ref
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _uuid(urn: Any) -> str | None:
 def summarise(document: Any) -> CredentialSummary:
     credential = _dict(document)
     issuer = credential.get("issuer")
-    issuer_did = issuer if isinstance(issuer, str) else _text(_dict(issuer).get("id"))
+    issuer_did = _text(ref(issuer))
     subject = _dict(credential.get("credentialSubject"))
     achievement = _dict(subject.get("achievement"))
     achievement_type = achievement.get("achievementType")
@@ -79,13 +80,15 @@ def summarise(document: Any) -> CredentialSummary:
                         if entry.get("identityType") == "name" and entry.get("hashed") is False), None)
     level_uuid = level_name = None
     for result in map(_dict, _list(subject.get("result"))):
-        level_uuid = _text(result.get("achievedLevel"))
+        level_uuid = _text(ref(result.get("achievedLevel")))
     for description in map(_dict, _list(achievement.get("resultDescription"))):
         for level in map(_dict, _list(description.get("rubricCriterionLevel"))):
             if level_uuid and level.get("id") == level_uuid:
                 level_name = _text(level.get("name"))
     tags = [tag for tag in _list(achievement.get("tag")) if isinstance(tag, str)]
-    pillar = tags[0] if kind == "signoff" and tags else None
+    # Tags are [pillar, level name]; RDF keeps no order, so the pillar is the tag that is not the level.
+    pillars = [tag for tag in tags if tag != level_name] or tags
+    pillar = pillars[0] if kind == "signoff" and pillars else None
     source = _dict(subject.get("source"))
     registration = next((_text(entry.get("identifier")) for entry in map(_dict, _list(source.get("otherIdentifier")))),
                         None)

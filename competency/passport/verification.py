@@ -11,8 +11,6 @@ passed is it Valid.  A check that did not run is never counted as passed.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,12 +18,17 @@ from enum import StrEnum
 from typing import Any
 
 from competency.passport.contexts import CREDENTIALS_V2
-from competency.passport.dataintegrity import ProofError, ProofFailure, read_proof, verify_proof
+from competency.passport.canonical import TooComplex, WorkBudget
+from competency.passport.dataintegrity import PreparedProof, ProofFailure, check_prepared, prepare_proof
 from competency.passport.did import DidError, did_of, public_key_for
 from competency.passport.statuslist import (
     LIST_CREDENTIAL_TYPE,
     LIST_SUBJECT_TYPE,
+    REVOKED_MESSAGES,
+    SUSPENDED_MESSAGES,
+    UNSET_MESSAGES,
     Bitstring,
+    LocalStatusList,
     StatusEntry,
     StatusListError,
     StatusPurpose,
@@ -74,6 +77,8 @@ class VerificationResult:
     valid_from: str | None = None
     valid_until: str | None = None
     credential: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: The signed view (see competency.passport.signedview) when the proof could be read; decide from it.
+    view: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_valid(self) -> bool:
@@ -116,7 +121,10 @@ def human_date(moment: datetime) -> str:
 
 
 def _issuer(document: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(id, name) of a credential's issuer, in its JSON or its signed view."""
     issuer = document.get("issuer")
+    if isinstance(issuer, list):  # several issuers: the signed statements do not name one
+        return None, None
     if isinstance(issuer, str):
         return issuer, None
     if isinstance(issuer, dict):
@@ -129,6 +137,10 @@ def _issuer(document: dict[str, Any]) -> tuple[str | None, str | None]:
 def _types(document: dict[str, Any]) -> list[Any]:
     value = document.get("type")
     return value if isinstance(value, list) else [value]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 class _Memo:
@@ -144,66 +156,53 @@ class _Memo:
         return self._documents[did]
 
 
-def _document_digest(document: dict[str, Any]) -> str:
-    encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+def _proof_failure(prepared: PreparedProof, what: str) -> Outcome:
+    if prepared.failure in (ProofFailure.unknown_context, ProofFailure.unsupported_cryptosuite):
+        return Outcome.could_not_check
+    return Outcome.not_valid
 
 
-def _check_signature(document: dict[str, Any], issuer_id: str | None, resolve: _Memo, *,
-                     what: str, name: str, proof_cache: ProofCache | None = None) -> tuple[Check, str | None]:
-    """Check ``document``'s proof with its issuer's listed key.
-
-    With ``proof_cache``, a byte-identical document already verified with the
-    same key is not canonicalised again; the key is still looked up in the
-    issuer's current DID document every time, so a withdrawn key still fails.
-    """
-    try:
-        proof = read_proof(document)
-    except ProofError as error:
-        outcome = Outcome.could_not_check if error.failure is ProofFailure.unsupported_cryptosuite else Outcome.not_valid
-        return Check(name, outcome, f"{what}: {error}"), None
-    method = proof["verificationMethod"]
+def _check_signature(document: dict[str, Any], prepared: PreparedProof, issuer_id: str | None, resolve: _Memo, *,
+                     what: str, name: str) -> Check:
+    """Check a prepared proof with the key its issuer lists now (looked up every time, so a withdrawn key fails)."""
+    if prepared.failure is not None and prepared.method is None:
+        return Check(name, _proof_failure(prepared, what), f"{what}: {prepared.reason}")
+    method = prepared.method
     if not issuer_id or not issuer_id.startswith("did:"):
-        return Check(name, Outcome.not_valid, f"{what} does not name its issuer by a DID, so its key cannot be found."), method
+        return Check(name, Outcome.not_valid, f"{what} does not name its issuer by a DID, so its key cannot be found.")
     if did_of(method) != issuer_id:
-        return Check(name, Outcome.not_valid, f"{what} was signed with a key that does not belong to its issuer."), method
+        return Check(name, Outcome.not_valid, f"{what} was signed with a key that does not belong to its issuer.")
     try:
         did_document = resolve(issuer_id)
     except Exception as error:  # any failure to fetch is "could not check", never "valid"
         detail = f" ({error})" if isinstance(error, FetchError) and str(error) else ""
-        return Check(name, Outcome.could_not_check, f"The issuer's key could not be fetched{detail}."), method
+        return Check(name, Outcome.could_not_check, f"The issuer's key could not be fetched{detail}.")
     try:
         key = public_key_for(did_document, method)
     except DidError as error:
-        return Check(name, Outcome.not_valid, f"{what}: {error}"), method
-    cache_key = None
-    if proof_cache is not None:
-        cache_key = (_document_digest(document), key.public_bytes_raw())
-        if proof_cache.get(cache_key):
-            return Check(name, Outcome.valid, f"{what}: the signature matches the issuer's key."), method
-    result = verify_proof(document, key)
-    if result.is_valid and cache_key is not None:
-        proof_cache[cache_key] = True
+        return Check(name, Outcome.not_valid, f"{what}: {error}")
+    result = check_prepared(prepared, document, key)
     if result.is_valid:
-        return Check(name, Outcome.valid, f"{what}: the signature matches the issuer's key."), method
+        return Check(name, Outcome.valid, f"{what}: the signature matches the issuer's key.")
     if result.failure in (ProofFailure.unknown_context, ProofFailure.unsupported_cryptosuite):
-        return Check(name, Outcome.could_not_check, f"{what} could not be checked: {result.reason}"), method
+        return Check(name, Outcome.could_not_check, f"{what} could not be checked: {result.reason}")
     if result.failure is ProofFailure.signature_mismatch:
         return Check(name, Outcome.not_valid,
                      "The signature does not match: the credential was changed after it was issued."
-                     if what == "The credential" else f"{what}: {result.reason}"), method
-    return Check(name, Outcome.not_valid, f"{what}: {result.reason}"), method
+                     if what == "The credential" else f"{what}: {result.reason}")
+    return Check(name, Outcome.not_valid, f"{what}: {result.reason}")
 
 
-def _check_dates(document: dict[str, Any], now: datetime) -> list[Check]:
+def _check_dates(view: dict[str, Any], now: datetime) -> list[Check]:
+    """Validity dates from the signed view: a date stated twice (two statements) counts as not valid."""
     checks = []
-    valid_from = document.get("validFrom")
+    valid_from = view.get("validFrom")
     start = _parse_time(valid_from)
     if valid_from is not None and start is None:
         checks.append(Check("dates", Outcome.not_valid, "The credential's start date is not a valid date."))
     elif start is not None and start > now:
         checks.append(Check("dates", Outcome.not_valid, f"The credential is not valid until {human_date(start)}."))
-    valid_until = document.get("validUntil")
+    valid_until = view.get("validUntil")
     end = _parse_time(valid_until)
     if valid_until is not None and end is None:
         checks.append(Check("dates", Outcome.not_valid, "The credential's expiry date is not a valid date."))
@@ -215,48 +214,102 @@ def _check_dates(document: dict[str, Any], now: datetime) -> list[Check]:
     return checks
 
 
-def _check_status(entry_json: Any, issuer_id: str | None, resolve: _Memo,
-                  fetch_status_list: StatusListFetcher, now: datetime,
-                  proof_cache: ProofCache | None = None) -> list[Check]:
-    try:
-        entry = StatusEntry.from_json(entry_json)
-    except StatusListError as error:
-        return [Check("status", Outcome.could_not_check, f"The credential's status could not be checked: {error}")]
-    name = f"status:{entry.purpose.value}"
+@dataclass(frozen=True)
+class _ListState:
+    """A status list whose authenticity is established: its bits, purposes and publication time."""
+
+    purposes: tuple[str, ...]
+    bits: Bitstring
+    published: datetime | None
+
+
+def _status_list_state(entry: StatusEntry, issuer_id: str | None, resolve: _Memo,
+                       fetch_status_list: StatusListFetcher, now: datetime, name: str,
+                       budget: WorkBudget | None) -> _ListState | Check:
     try:
         status_list = fetch_status_list(entry.list_credential)
     except Exception as error:
         detail = f" ({error})" if isinstance(error, FetchError) and str(error) else ""
-        return [Check(name, Outcome.could_not_check, f"The issuer's {entry.purpose.value} list could not be fetched{detail}.")]
-    if not isinstance(status_list, dict) or LIST_CREDENTIAL_TYPE not in _types(status_list):
-        return [Check(name, Outcome.could_not_check, "The issuer's status list is not a status list credential.")]
-    if status_list.get("id") != entry.list_credential:
-        return [Check(name, Outcome.could_not_check, "The status list fetched is not the one the credential names.")]
-    list_issuer, _ = _issuer(status_list)
+        return Check(name, Outcome.could_not_check, f"The issuer's {_purpose_words(entry)} list could not be fetched"
+                                                    f"{detail}.")
+    if isinstance(status_list, LocalStatusList):  # this installation's own list, read from its database
+        if status_list.url != entry.list_credential or status_list.issuer != issuer_id:
+            return Check(name, Outcome.could_not_check, "The status list was not published by the credential's issuer.")
+        return _ListState((status_list.purpose.value,), status_list.bits, status_list.changed_at)
+    if not isinstance(status_list, dict):
+        return Check(name, Outcome.could_not_check, "The issuer's status list is not a status list credential.")
+    try:
+        prepared = prepare_proof(status_list, budget=budget)
+    except TooComplex:
+        return Check(name, Outcome.could_not_check, "The issuer's status list is too large or complex to check.")
+    view = prepared.view
+    if view is None or LIST_CREDENTIAL_TYPE not in _types(view):
+        if prepared.failure is not None:
+            return Check(name, Outcome.could_not_check, f"The issuer's status list: {prepared.reason}")
+        return Check(name, Outcome.could_not_check, "The issuer's status list is not a status list credential.")
+    if view.get("id") != entry.list_credential:
+        return Check(name, Outcome.could_not_check, "The status list fetched is not the one the credential names.")
+    list_issuer, _ = _issuer(view)
     if list_issuer != issuer_id:
-        return [Check(name, Outcome.could_not_check, "The status list was not published by the credential's issuer.")]
-    signature, _ = _check_signature(status_list, list_issuer, resolve, what="The issuer's status list", name=name,
-                                    proof_cache=proof_cache)
+        return Check(name, Outcome.could_not_check, "The status list was not published by the credential's issuer.")
+    signature = _check_signature(status_list, prepared, list_issuer, resolve, what="The issuer's status list",
+                                 name=name)
     if signature.outcome is not Outcome.valid:
         # An unverifiable list cannot vouch for the credential either way.
-        return [Check(name, Outcome.could_not_check, signature.message)]
-    list_until = _parse_time(status_list.get("validUntil"))
+        return Check(name, Outcome.could_not_check, signature.message)
+    list_until = _parse_time(view.get("validUntil"))
     if list_until is not None and list_until <= now:
-        return [Check(name, Outcome.could_not_check, "The issuer's status list is out of date.")]
-    subject = status_list.get("credentialSubject")
-    if (not isinstance(subject, dict) or LIST_SUBJECT_TYPE not in _types(subject)
-            or subject.get("statusPurpose") != entry.purpose.value):
+        return Check(name, Outcome.could_not_check, "The issuer's status list is out of date.")
+    subject = view.get("credentialSubject")
+    purposes = subject.get("statusPurpose") if isinstance(subject, dict) else None
+    purposes = tuple(item for item in (purposes if isinstance(purposes, list) else [purposes]) if isinstance(item, str))
+    if not isinstance(subject, dict) or LIST_SUBJECT_TYPE not in _types(subject):
+        return Check(name, Outcome.could_not_check, "The issuer's status list is not a status list credential.")
+    try:
+        bits = Bitstring.decode(subject.get("encodedList"))
+    except StatusListError as error:
+        return Check(name, Outcome.could_not_check, f"The issuer's status list could not be read: {error}")
+    return _ListState(purposes, bits, _parse_time(view.get("validFrom")))
+
+
+def _purpose_words(entry: StatusEntry) -> str:
+    return "status" if entry.purpose is StatusPurpose.message else entry.purpose.value
+
+
+def _check_status(entry_json: Any, issuer_id: str | None, resolve: _Memo,
+                  fetch_status_list: StatusListFetcher, now: datetime,
+                  budget: WorkBudget | None = None) -> list[Check]:
+    try:
+        entry = StatusEntry.from_json(entry_json)
+    except StatusListError as error:
+        return [Check("status", Outcome.could_not_check, f"The credential's status could not be checked: {error}")]
+    name = "status" if entry.purpose is StatusPurpose.message else f"status:{entry.purpose.value}"
+    state = _status_list_state(entry, issuer_id, resolve, fetch_status_list, now, name, budget)
+    if isinstance(state, Check):
+        return [state]
+    if entry.purpose.value not in state.purposes:
         return [Check(name, Outcome.could_not_check, "The issuer's status list is for a different purpose.")]
     try:
-        is_set = Bitstring.decode(subject.get("encodedList")).get(entry.index)
+        value = state.bits.value(entry.index, entry.size)
     except StatusListError as error:
         return [Check(name, Outcome.could_not_check, f"The issuer's status list could not be read: {error}")]
-    if is_set:
-        published = _parse_time(status_list.get("validFrom"))
+    when = f" on {human_date(state.published)}" if state.published else ""
+    if entry.purpose is StatusPurpose.message:
+        message = (entry.message_for(value) or "").strip().lower()
+        if message in REVOKED_MESSAGES:
+            label = "Revoked"
+        elif message in SUSPENDED_MESSAGES:
+            label = "Suspended"
+        elif value == 0 or message in UNSET_MESSAGES:
+            return [Check(name, Outcome.valid, "Not revoked or suspended (checked with the issuer's status list).")]
+        else:
+            return [Check(name, Outcome.could_not_check,
+                          f"The issuer's status for this credential is {message or hex(value)!r}, which this service "
+                          "does not know how to read.")]
+        return [Check(name, Outcome.not_valid, f"{label} by the issuer (recorded in its status list published{when}).")]
+    if value:
         label = "Revoked" if entry.purpose is StatusPurpose.revocation else "Suspended"
-        when = f" on {human_date(published)}" if published else ""
-        return [Check(name, Outcome.not_valid,
-                      f"{label} by the issuer (recorded in its status list published{when}).")]
+        return [Check(name, Outcome.not_valid, f"{label} by the issuer (recorded in its status list published{when}).")]
     verb = "revoked" if entry.purpose is StatusPurpose.revocation else "suspended"
     return [Check(name, Outcome.valid, f"Not {verb} (checked with the issuer's status list).")]
 
@@ -267,42 +320,66 @@ def verify_credential(
     resolve_did: DidResolver,
     fetch_status_list: StatusListFetcher,
     now: datetime | None = None,
-    status_proof_cache: ProofCache | None = None,
+    status_proof_cache: Any = None,
+    budget: WorkBudget | None = None,
+    prepared: PreparedProof | None = None,
 ) -> VerificationResult:
     """Check one credential; never raises for a bad credential or an unreachable issuer.
 
-    ``status_proof_cache`` (optional) remembers status lists whose proofs were
-    already checked, so a server verifying many credentials of one issuer
-    canonicalises each published list once; the credential's own proof is
-    always checked.
+    Every fact the outcome depends on (issuer, validity dates, status entries,
+    types) is read from the credential's signed view, the RDF statements its
+    proof covers, never from JSON keys: an RDF-identical rewrite of a document
+    gets the same outcome.  ``prepared`` may be given by a caller that already
+    knows the document (a byte-identical copy of one this installation issued);
+    ``status_proof_cache`` is accepted for compatibility (status list proofs are
+    remembered by content in :mod:`competency.passport.dataintegrity`).
+
+    :raises TooComplex: the credential is over the limits of what this
+        installation checks (depth, values, blank nodes, canonicalisation work);
+        that is a refusal to do the work, not a verdict.
     """
     now = now or datetime.now(UTC)
     if not isinstance(credential, dict):
         return VerificationResult(Outcome.not_valid, (Check("format", Outcome.not_valid, "This is not a credential."),))
-    issuer_id, issuer_name = _issuer(credential)
-    details = {
-        "credential_id": credential.get("id") if isinstance(credential.get("id"), str) else None,
-        "name": credential.get("name") if isinstance(credential.get("name"), str) else None,
-        "issuer_id": issuer_id,
-        "issuer_name": issuer_name,
-        "valid_from": credential.get("validFrom") if isinstance(credential.get("validFrom"), str) else None,
-        "valid_until": credential.get("validUntil") if isinstance(credential.get("validUntil"), str) else None,
-        "credential": credential,
-    }
     context = credential.get("@context")
     first_context = context[0] if isinstance(context, list) and context else context
-    if "VerifiableCredential" not in _types(credential) or first_context != CREDENTIALS_V2:
+    details = _details(credential)
+    if first_context != CREDENTIALS_V2:
         check = Check("format", Outcome.not_valid, "This is not a W3C Verifiable Credential 2.0.")
         return VerificationResult(Outcome.not_valid, (check,), **details)
+    prepared = prepared or prepare_proof(credential, budget=budget)
+    view = prepared.view
+    if prepared.failure is None and view is None:
+        check = Check("format", Outcome.not_valid, "This is not a W3C Verifiable Credential 2.0.")
+        return VerificationResult(Outcome.not_valid, (check,), verification_method=prepared.method, **details)
+    if view is not None:
+        details = _details(view, credential)
     resolve = _Memo(resolve_did)
-    signature, method = _check_signature(credential, issuer_id, resolve, what="The credential", name="signature")
-    checks = [signature, *_check_dates(credential, now)]
-    if signature.outcome is Outcome.valid:
+    signature = _check_signature(credential, prepared, details["issuer_id"], resolve, what="The credential",
+                                 name="signature")
+    if signature.outcome is not Outcome.valid or view is None:
+        checks = [signature]
+    else:
+        checks = [signature, *_check_dates(view, now)]
         # Status entries of an unverified credential are untrusted URLs: not fetched.
-        for entry in status_entries(credential):
-            checks.extend(_check_status(entry, issuer_id, resolve, fetch_status_list, now, status_proof_cache))
+        for entry in status_entries(view):
+            checks.extend(_check_status(entry, details["issuer_id"], resolve, fetch_status_list, now, budget))
     outcome = max((check.outcome for check in checks), key=_SEVERITY.__getitem__)
-    return VerificationResult(outcome, tuple(checks), verification_method=method, **details)
+    return VerificationResult(outcome, tuple(checks), verification_method=prepared.method, **details)
+
+
+def _details(source: dict[str, Any], credential: dict[str, Any] | None = None) -> dict[str, Any]:
+    issuer_id, issuer_name = _issuer(source)
+    return {
+        "credential_id": _text(source.get("id")),
+        "name": _text(source.get("name")),
+        "issuer_id": issuer_id,
+        "issuer_name": issuer_name,
+        "valid_from": _text(source.get("validFrom")),
+        "valid_until": _text(source.get("validUntil")),
+        "credential": credential if credential is not None else source,
+        "view": source if credential is not None else None,
+    }
 
 
 def extract_credentials(payload: Any) -> list[Any]:
@@ -327,6 +404,7 @@ def verify_document(
     fetch_status_list: StatusListFetcher,
     now: datetime | None = None,
     status_proof_cache: ProofCache | None = None,
+    budget: WorkBudget | None = None,
 ) -> list[VerificationResult]:
     """Verify every credential in an upload (one credential or a bundle), in order.
 
@@ -335,6 +413,6 @@ def verify_document(
     now = now or datetime.now(UTC)
     return [
         verify_credential(credential, resolve_did=resolve_did, fetch_status_list=fetch_status_list, now=now,
-                          status_proof_cache=status_proof_cache)
+                          budget=budget)
         for credential in extract_credentials(payload)
     ]

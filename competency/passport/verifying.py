@@ -7,18 +7,22 @@ on the administrators' trust list) or an issuer it does not know.
 """
 from __future__ import annotations
 
-import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
+from competency import bounded_json
 from competency.accounts.models import SECTOR_LABELS, Organisation, Sector, User
 from competency.audit.services import record_event
 from competency.errors import Conflict, DomainError
 from competency.extensions import db
-from competency.passport import resolver
+from competency.passport import freshness, resolver
+from competency.passport.canonical import TooComplex, WorkBudget
+from competency.passport.dataintegrity import PreparedProof, ProofError, document_digest, read_proof
 from competency.passport.did import DidError, did_web_to_url
 from competency.passport.keys import base_url, did_for
 from competency.passport.models import TrustedIssuer
@@ -44,7 +48,11 @@ OUTCOME_EXPLANATIONS = {
 
 
 class UnreadableUpload(DomainError):
-    """The upload or link did not give a credential or passport bundle."""
+    """The upload or link did not give a credential or passport bundle (or one too costly to check)."""
+
+    def __init__(self, message: str, *, status: int = 422, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -95,31 +103,84 @@ class CheckedCredential:
         return data
 
 
-def issuer_trust(did: str | None) -> IssuerTrust:
+def issuer_trust(did: str | None, own=None) -> IssuerTrust:
+    """Whether the issuer is one of ours (``own``, when the caller already read it) or on the trust list."""
     if not did:
         return IssuerTrust(False, None, None, None)
-    from competency.passport import queries
-
-    organisation = queries.organisation_for_did(did)
-    if organisation is not None:
-        return IssuerTrust(True, organisation.name, SECTOR_LABELS[organisation.sector], "this installation")
+    if own is None:
+        slug = resolver._own_slug(did)
+        own = freshness.own_issuer(slug) if slug is not None else None
+    if own is not None:
+        return IssuerTrust(True, own.name, SECTOR_LABELS[own.sector], "this installation")
     entry = db.session.scalar(sa.select(TrustedIssuer).where(TrustedIssuer.did == did))
     if entry is not None:
         return IssuerTrust(True, entry.name, SECTOR_LABELS[entry.sector], "trust list")
     return IssuerTrust(False, None, None, None)
 
 
-def check_credential(credential: Any, *, now: datetime | None = None) -> CheckedCredential:
-    result = verify_credential(credential, resolve_did=resolver.resolve_did,
-                               fetch_status_list=resolver.fetch_status_list, now=now or datetime.now(UTC),
-                               status_proof_cache=resolver.status_proof_cache)
-    return CheckedCredential(result, summarise(credential), issuer_trust(result.issuer_id))
+def _issued_here(credential: Any) -> tuple[PreparedProof | None, Any]:
+    """For a byte-identical copy of a credential this installation issued: the proof facts, without RDF work.
+
+    We signed exactly this JSON (its digest matches the stored signed document),
+    and our documents use only the compact VC 2.0 / OB 3.0 terms, so the JSON
+    is its own signed view.  The key is still looked up in the current DID
+    document and the status in the current list, every time.
+    """
+    if not isinstance(credential, dict):
+        return None, None
+    digest = document_digest(credential)
+    found = freshness.issued_here(digest.hex()) if digest is not None else None
+    if found is None:
+        return None, None
+    try:
+        proof = read_proof(credential)
+    except ProofError:
+        return None, None
+    view = {key: value for key, value in credential.items() if key != "proof"}
+    freshness.remember(found.issuer)
+    return PreparedProof(None, "", proof["verificationMethod"], view=view, issued_here=True), found.issuer
+
+
+def check_credential(credential: Any, *, now: datetime | None = None,
+                     budget: WorkBudget | None = None) -> CheckedCredential:
+    """Verify one credential and say who issued it.
+
+    :raises UnreadableUpload: the credential is over the limits of what this
+        service checks (too deep, too many values or blank nodes, too costly
+        to canonicalise): answered 422, never checked as far as a verdict.
+    """
+    with resolver.request_budget(), freshness.one_reading():
+        prepared, own = _issued_here(credential)
+        try:
+            result = verify_credential(credential, resolve_did=resolver.resolve_did,
+                                       fetch_status_list=resolver.fetch_status_list, now=now or datetime.now(UTC),
+                                       budget=budget or WorkBudget(deadline=_deadline()), prepared=prepared)
+        except TooComplex as error:
+            raise UnreadableUpload(f"This credential cannot be checked: {error}") from None
+        # A valid credential is described from its signed view; anything else from its JSON (display only).
+        summary = summarise(result.view if result.is_valid and result.view is not None else credential)
+        own = own if own is not None and result.issuer_id == own_did(own) else None
+        return CheckedCredential(result, summary, issuer_trust(result.issuer_id, own))
+
+
+def own_did(own) -> str:
+    from competency.passport.did import organisation_did
+
+    return organisation_did(base_url(), own.slug)
+
+
+def _deadline() -> float:
+    budget = resolver.current_budget()
+    if budget is not None:
+        return budget.deadline
+    return time.monotonic() + float(current_app.config.get("PASSPORT_VERIFY_DEADLINE_SECONDS", 5.0))
 
 
 def check_payload(payload: Any, *, now: datetime | None = None) -> list[CheckedCredential]:
-    """Verify every credential in a credential or bundle.
+    """Verify every credential in a credential or bundle, within one request budget (time and fetches).
 
-    :raises UnreadableUpload: neither a credential nor a bundle, or too many credentials.
+    :raises UnreadableUpload: neither a credential nor a bundle, too many
+        credentials, or a credential too costly to check.
     """
     try:
         credentials = extract_credentials(payload)
@@ -130,17 +191,21 @@ def check_payload(payload: Any, *, now: datetime | None = None) -> list[CheckedC
     if len(credentials) > MAX_CREDENTIALS:
         raise UnreadableUpload(f"The bundle holds more than {MAX_CREDENTIALS} credentials.")
     now = now or datetime.now(UTC)
-    return [check_credential(credential, now=now) for credential in credentials]
+    with resolver.request_budget() as budget, freshness.one_reading():
+        work = WorkBudget(deadline=budget.deadline)
+        return [check_credential(credential, now=now, budget=work) for credential in credentials]
 
 
 def parse_upload(raw: bytes) -> Any:
-    """The JSON in an uploaded file.
+    """The JSON in an uploaded file, read within the app's JSON limits (size, depth, values, surrogates).
 
-    :raises UnreadableUpload: not UTF-8 JSON.
+    :raises UnreadableUpload: not UTF-8 JSON, or over a limit (status 413 when too large, else 422).
     """
     try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+        return bounded_json.loads(raw, what="The file")
+    except bounded_json.JSONLimitError as error:
+        raise UnreadableUpload(error.message, status=error.status) from None
+    except ValueError:
         raise UnreadableUpload("The file is not a JSON credential or passport bundle.") from None
 
 

@@ -87,8 +87,8 @@ def test_share_then_verify_each_outcome_then_import_and_recognise(sites, page, t
     unreachable = copy.deepcopy(bundle["verifiableCredential"][0])
     elsewhere = f"did:web:127.0.0.1%3A{free_port()}:orgs:gone"
     unreachable["issuer"]["id"] = elsewhere
-    unreachable["proof"]["verificationMethod"] = elsewhere + "#" + \
-        unreachable["proof"]["verificationMethod"].split("#", 1)[1]
+    unreachable["proof"][0]["verificationMethod"] = elsewhere + "#" + \
+        unreachable["proof"][0]["verificationMethod"].split("#", 1)[1]
     (tmp_path / "unreachable.json").write_text(json.dumps(unreachable))
     upload_on_verify_page(page, care, tmp_path / "unreachable.json")
     assert "Could not check" in page.content() and "0 valid" in page.content()

@@ -35,9 +35,22 @@ def test_my_passport_is_a_presentation_of_signed_credentials(world, client):
     bundle = response.get_json()
     assert bundle["type"] == ["VerifiablePresentation"]
     (credential,) = bundle["verifiableCredential"]
-    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     (entry,) = bundle["competency:credentialIndex"]
     assert entry["credential_id"] == credential["id"] and entry["origin"] == "issued"
+
+
+def test_my_passport_expands_as_json_ld(world, client):
+    # Before issue 12 the index entries' numeric "id" made pyld refuse the bundle ("@id" value must a string).
+    from pyld import jsonld
+
+    from competency.passport.contexts import document_loader
+
+    bundle = client.get("/api/v1/me/passport", headers=auth(world)).get_json()
+    (expanded,) = jsonld.expand(bundle, {"documentLoader": document_loader})
+    (index,) = expanded["urn:competency:passport#credentialIndex"]
+    assert index["@type"] == "@json" and index["@value"] == bundle["competency:credentialIndex"]
+    assert expanded["https://www.w3.org/2018/credentials#verifiableCredential"]
 
 
 def test_a_share_made_through_the_api_opens_and_its_deletion_closes_it(world, client):
@@ -92,3 +105,28 @@ def test_a_scanned_qr_link_can_be_pasted_for_verification(world, client):
     url = f"{BASE}/verify/c/{credential.public_id}"
     (result,) = client.post("/api/v1/verify", json={"share_url": url}).get_json()["results"]
     assert result["outcome"] == "valid" and result["credential_id"] == credential.credential_uri
+
+
+def test_re_checking_one_of_our_own_credentials_costs_one_select(world, client, count_queries):
+    # A byte-identical copy of a credential issued here is recognised by its digest: no RDF work,
+    # the DID document and status list come from the stamped cache, the stamp with that one SELECT.
+    credential = client.get("/api/v1/me/passport", headers=auth(world)).get_json()["verifiableCredential"][0]
+    assert client.post("/api/v1/verify", json={"credential": credential}).status_code == 200  # warms the caches
+    with count_queries() as statements:
+        (result,) = client.post("/api/v1/verify", json={"credential": credential}).get_json()["results"]
+    assert result["outcome"] == "valid" and result["issuer"]["known_from"] == "this installation"
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1, statements
+
+
+def test_revoking_shows_on_the_very_next_check_even_with_warm_caches(world, client):
+    from competency.passport import issuing
+
+    credential = client.get("/api/v1/me/passport", headers=auth(world)).get_json()["verifiableCredential"][0]
+    for _ in range(2):
+        assert client.post("/api/v1/verify", json={"credential": credential}).get_json()["results"][0][
+            "outcome"] == "valid"
+    row = db.session.scalar(sa.select(PassportCredential).filter_by(credential_uri=credential["id"]))
+    issuing.revoke_credential(row, "Signed off in error", by=world.lead)
+    db.session.commit()
+    (result,) = client.post("/api/v1/verify", json={"credential": credential}).get_json()["results"]
+    assert result["outcome"] == "not_valid" and any(r.startswith("Revoked by the issuer") for r in result["reasons"])

@@ -31,14 +31,14 @@ def run_verifier(tmp_path: Path, installation: Installation, credential: dict) -
     files = {"credential.json": credential, "did.json": installation.did_document()}
     for purpose in StatusPurpose:
         files[f"{purpose.value}.json"] = installation.status_list_credential(purpose)
+    lists = [arg for purpose in StatusPurpose for arg in ("--status-list", str(tmp_path / f"{purpose.value}.json"))]
     for name, document in files.items():
         (tmp_path / name).write_text(json.dumps(document))
     command = [
         "node", str(SCRIPT),
         "--credential", str(tmp_path / "credential.json"),
         "--did", str(tmp_path / "did.json"),
-        "--status-list", str(tmp_path / "revocation.json"),
-        "--status-list", str(tmp_path / "suspension.json"),
+        *lists,
         "--now", NOW,
     ]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -71,7 +71,22 @@ def test_a_revoked_credential_fails_on_our_status_list(tmp_path, installation):
     installation.set_status(credential, StatusPurpose.revocation)
     report = run_verifier(tmp_path, installation, credential)
     assert report["verified"] is False
-    assert "credential status is set: revocation" in report["errors"]
+    assert "credential status is set: revoked" in report["errors"]
+
+
+def test_a_suspended_credential_fails_and_recovers(tmp_path, installation):
+    credential = installation.issue()
+    installation.set_status(credential, StatusPurpose.suspension)
+    assert "credential status is set: suspended" in run_verifier(tmp_path, installation, credential)["errors"]
+    installation.set_status(credential, StatusPurpose.suspension, False)
+    assert run_verifier(tmp_path, installation, credential)["verified"] is True
+
+
+def test_a_credential_with_the_older_two_status_entries_verifies_and_fails_when_revoked(tmp_path, installation):
+    credential = installation.issue(legacy_status=True)
+    assert run_verifier(tmp_path, installation, credential)["verified"] is True
+    installation.set_status(credential, StatusPurpose.revocation)
+    assert "credential status is set: revocation" in run_verifier(tmp_path, installation, credential)["errors"]
 
 
 def test_a_credential_signed_before_key_rotation_verifies(tmp_path, installation):
@@ -81,7 +96,7 @@ def test_a_credential_signed_before_key_rotation_verifies(tmp_path, installation
 
 
 def test_a_programme_completion_credential_verifies(tmp_path, installation):
-    status = [StatusEntry(purpose, 99, installation.list_url(purpose)) for purpose in StatusPurpose]
+    status = [StatusEntry.ours(99, installation.list_url(StatusPurpose.message))]
     facts = oc.CompletionFacts(
         credential_id="0b6c3a52-cccc-4000-8000-000000000001",
         issuer=oc.IssuerProfile(installation.did, "North Downs NHS Foundation Trust"),

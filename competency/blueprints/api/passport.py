@@ -5,13 +5,16 @@ from datetime import date
 from typing import Any
 
 from flask import request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SkipValidation
 
 from competency.blueprints.api.blueprint import ProblemError, api_user, parse_body
 from competency.blueprints.api.openapi import api_route
 from competency.extensions import db, limiter
 from competency.passport import issuing, queries, sharing
 from competency.passport.verifying import UnreadableUpload, check_payload, payload_from_share_url
+
+
+INDEX_CONTEXT = {"competency": "urn:competency:passport#", "competency:credentialIndex": {"@type": "@json"}}
 
 
 class PassportOut(BaseModel):
@@ -38,8 +41,9 @@ class VerifyIn(BaseModel):
     """One of: a credential, a bundle (Verifiable Presentation) or a share URL."""
 
     model_config = {"extra": "allow"}
-    credential: dict[str, Any] | None = None
-    bundle: dict[str, Any] | None = None
+    # Checked by the verifier itself (shape limits, then the proof); not copied through pydantic.
+    credential: SkipValidation[dict[str, Any] | None] = None
+    bundle: SkipValidation[dict[str, Any] | None] = None
     share_url: str | None = Field(default=None, max_length=500)
 
 
@@ -70,7 +74,10 @@ def get_my_passport():
     # Where each credential sits in the bundle, with the id to use when sharing it.
     bundle_index = [{"id": c.id, "credential_id": c.credential_uri, "name": c.name, "issuer": c.issuer_name,
                      "origin": c.origin.value} for c in credentials]
-    return {**bundle, "competency:credentialIndex": bundle_index}
+    # The index is plain JSON for API clients; declared a JSON literal so the bundle stays valid JSON-LD
+    # (as a node, its numeric "id" would be an invalid @id).
+    context = [*bundle["@context"], INDEX_CONTEXT]
+    return {**bundle, "@context": context, "competency:credentialIndex": bundle_index}
 
 
 @api_route("/me/passport/shares", "POST", summary="Create a share link for some of my credentials",
@@ -104,8 +111,11 @@ def verify_credentials():
     if not isinstance(data, dict):
         raise ProblemError(400, "Invalid request", "Send a JSON object: a credential, a bundle, "
                                                    "or {\"share_url\": \"...\"}.")
-    body = parse_body(VerifyIn)
+    body = VerifyIn.model_validate(data)
     try:
+        if body.credential is not None and not isinstance(body.credential, dict) or \
+                body.bundle is not None and not isinstance(body.bundle, dict):
+            raise UnreadableUpload("\"credential\" and \"bundle\" must be JSON objects.")
         if body.share_url:
             payload = payload_from_share_url(body.share_url)
         elif body.credential is not None or body.bundle is not None:
@@ -114,6 +124,7 @@ def verify_credentials():
             payload = data  # the credential or bundle itself
         results = check_payload(payload)
     except UnreadableUpload as error:
-        raise ProblemError(422, "Nothing to verify", error.message) from None
+        title = "Too large to verify" if error.status == 413 else "Nothing to verify"
+        raise ProblemError(error.status, title, error.message) from None
     db.session.commit()
     return {"results": [result.to_json() for result in results]}

@@ -83,7 +83,9 @@ function makeDocumentLoader(didDocuments) {
   };
 }
 
-function readBit(encodedList, index) {
+// The status of entry `index`: `size` bits read left to right (Bitstring Status
+// List v1.0); index 0 is the left-most (most significant) bit of the first byte.
+function readStatus(encodedList, index, size) {
   if(!encodedList.startsWith('u')) {
     throw new Error('encodedList is not multibase base64url');
   }
@@ -91,11 +93,14 @@ function readBit(encodedList, index) {
   if(bits.length * 8 < 131072) {
     throw new Error('status list shorter than 131,072 entries');
   }
-  if(index >= bits.length * 8) {
+  if((index + 1) * size > bits.length * 8) {
     throw new Error('status index outside the list');
   }
-  // index 0 is the left-most (most significant) bit of the first byte
-  return (bits[Math.floor(index / 8)] >> (7 - index % 8)) & 1;
+  let value = 0;
+  for(let bit = index * size; bit < (index + 1) * size; bit++) {
+    value = (value << 1) | ((bits[Math.floor(bit / 8)] >> (7 - bit % 8)) & 1);
+  }
+  return value;
 }
 
 function makeStatusChecker({statusLists, documentLoader, suite, now}) {
@@ -114,10 +119,19 @@ function makeStatusChecker({statusLists, documentLoader, suite, now}) {
       if(!listResult.verified) {
         return {verified: false, error: 'status list signature does not verify'};
       }
-      if(list.credentialSubject.statusPurpose !== entry.statusPurpose) {
+      if(![].concat(list.credentialSubject.statusPurpose).includes(entry.statusPurpose)) {
         return {verified: false, error: 'status list purpose mismatch'};
       }
-      if(readBit(list.credentialSubject.encodedList, Number(entry.statusListIndex)) === 1) {
+      const size = Number(entry.statusSize || 1);
+      const value = readStatus(list.credentialSubject.encodedList, Number(entry.statusListIndex), size);
+      if(entry.statusPurpose === 'message') {
+        // The issuer commits to the meaning of each value in the entry's statusMessage.
+        const found = (entry.statusMessage || []).find(m => parseInt(m.status, 16) === value);
+        const message = found ? found.message : (value ? 'set' : 'unset');
+        if(!['valid', 'unset'].includes(message)) {
+          return {verified: false, error: `credential status is set: ${message}`};
+        }
+      } else if(value !== 0) {
         return {verified: false, error: `credential status is set: ${entry.statusPurpose}`};
       }
     }

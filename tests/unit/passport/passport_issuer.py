@@ -16,7 +16,15 @@ from competency.passport import credentials as oc
 from competency.passport.dataintegrity import create_proof
 from competency.passport.did import DidKey, build_did_document, organisation_did
 from competency.passport.multikey import encode_public_key, generate_private_key
-from competency.passport.statuslist import Bitstring, StatusEntry, StatusPurpose, build_status_list_credential
+from competency.passport.statuslist import (
+    FLAG_BITS,
+    MIN_ENTRIES,
+    STATUS_SIZE,
+    Bitstring,
+    StatusEntry,
+    StatusPurpose,
+    build_status_list_credential,
+)
 from competency.passport.verification import FetchError, verify_credential
 
 BASE_URL = "http://127.0.0.1:5000"
@@ -69,7 +77,8 @@ class Installation:
         if not self.keys:
             self.keys.append(generate_private_key())
         for purpose in StatusPurpose:
-            self.lists.setdefault(purpose, Bitstring())
+            size = MIN_ENTRIES * (STATUS_SIZE if purpose is StatusPurpose.message else 1)
+            self.lists.setdefault(purpose, Bitstring(size))
 
     @property
     def current_key(self) -> Ed25519PrivateKey:
@@ -105,17 +114,30 @@ class Installation:
         )
         return create_proof(unsigned, self.current_key, verification_method=self.method_id(self.current_key))
 
-    def issue(self, **overrides) -> dict:
+    def issue(self, *, legacy_status: bool = False, **overrides) -> dict:
+        """A sign-off credential with one 2-bit status entry, as issued today (or, with ``legacy_status``,
+        separate revocation and suspension entries, as issued before issue 12)."""
         index, self.next_index = self.next_index, self.next_index + 1
-        status = [StatusEntry(purpose, index, self.list_url(purpose)) for purpose in StatusPurpose]
+        if legacy_status:
+            status = [StatusEntry(purpose, index, self.list_url(purpose))
+                      for purpose in (StatusPurpose.revocation, StatusPurpose.suspension)]
+        else:
+            status = [StatusEntry.ours(index, self.list_url(StatusPurpose.message))]
         facts = signoff_facts(did=self.did, credential_id=f"0b6c3a52-0000-4000-8000-{index:012d}", status=status,
                               **overrides)
         return oc.sign_credential(oc.build_signoff_credential(facts), self.current_key,
                                   verification_method=self.method_id(self.current_key), created=ISSUED_AT)
 
     def set_status(self, credential: dict, purpose: StatusPurpose, value: bool = True) -> None:
-        entry = next(e for e in credential["credentialStatus"] if e["statusPurpose"] == purpose.value)
-        self.lists[purpose].set(int(entry["statusListIndex"]), value)
+        entries = credential["credentialStatus"]
+        entries = entries if isinstance(entries, list) else [entries]
+        entry = next((e for e in entries if e["statusPurpose"] == purpose.value), None)
+        if entry is not None:
+            self.lists[purpose].set(int(entry["statusListIndex"]), value)
+            return
+        entry = next(e for e in entries if e["statusPurpose"] == StatusPurpose.message.value)
+        index = int(entry["statusListIndex"])
+        self.lists[StatusPurpose.message].set(index * STATUS_SIZE + FLAG_BITS[purpose], value)
 
     # The callables a verifier is given.
     def resolve_did(self, did: str) -> dict:

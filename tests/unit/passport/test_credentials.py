@@ -13,7 +13,7 @@ from competency.passport.multikey import generate_private_key
 from competency.passport.statuslist import StatusEntry, StatusPurpose
 
 DID = "did:web:127.0.0.1%3A5000:orgs:north-downs"
-STATUS = [StatusEntry(p, 17, f"http://127.0.0.1:5000/status/{p.value}") for p in StatusPurpose]
+STATUS = [StatusEntry.ours(17, "http://127.0.0.1:5000/status/list-1")]
 
 
 @pytest.fixture
@@ -68,10 +68,26 @@ def test_evidence_carries_hashes_and_the_assessor_not_the_content(signoff):
     assert assessor["otherIdentifier"][0]["identifier"] == "HCPC OT 50001"
 
 
-def test_status_entries_for_revocation_and_suspension(signoff):
-    purposes = [entry["statusPurpose"] for entry in signoff["credentialStatus"]]
-    assert purposes == ["revocation", "suspension"]
-    assert all(entry["statusListIndex"] == "17" for entry in signoff["credentialStatus"])
+def test_one_status_entry_carries_revocation_and_suspension(signoff):
+    # OB 3.0 allows one credentialStatus object: a 2-bit Bitstring Status List "message" entry.
+    assert signoff["credentialStatus"] == {
+        "id": "http://127.0.0.1:5000/status/list-1#17",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "message",
+        "statusListIndex": "17",
+        "statusListCredential": "http://127.0.0.1:5000/status/list-1",
+        "statusSize": 2,
+        "statusMessage": [{"status": "0x0", "message": "valid"}, {"status": "0x1", "message": "revoked"},
+                          {"status": "0x2", "message": "suspended"}, {"status": "0x3", "message": "revoked"}],
+    }
+
+
+def test_two_status_entries_are_still_written_as_an_array():
+    legacy = [StatusEntry(p, 17, f"http://127.0.0.1:5000/status/{p.value}")
+              for p in (StatusPurpose.revocation, StatusPurpose.suspension)]
+    credential = oc.build_signoff_credential(signoff_facts(did=DID, credential_id="0b6c3a52-aaaa-4000-8000-00000000000"
+                                                           "2", status=legacy))
+    assert [entry["statusPurpose"] for entry in credential["credentialStatus"]] == ["revocation", "suspension"]
 
 
 def test_holder_email_never_appears_but_can_be_matched(signoff):
@@ -125,7 +141,7 @@ def test_programme_completion_uses_an_extension_achievement_type():
     )
     credential = oc.build_completion_credential(facts)
     assert credential["credentialSubject"]["achievement"]["achievementType"] == "ext:ProgrammeCompletion"
-    assert credential["credentialSubject"]["activityEndDate"] == "2026-03-02"
+    assert credential["credentialSubject"]["activityEndDate"] == "2026-03-02T00:00:00Z"
     oc.check_signable(credential)
 
 

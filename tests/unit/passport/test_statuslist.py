@@ -99,7 +99,8 @@ def test_status_entry_json_round_trip():
     "change",
     [
         {"type": "StatusList2021Entry"},
-        {"statusPurpose": "message"},
+        {"statusPurpose": "refresh"},
+        {"statusSize": 2},  # two bits need four messages
         {"statusListIndex": 12},
         {"statusListIndex": "-3"},
         {"statusListCredential": ""},

@@ -41,7 +41,7 @@ def test_a_completed_programme_is_issued_and_listed_with_the_passport(team):
     assert credential.kind == CredentialKind.completion and credential.awarded_on == date(2028, 1, 6)
     subject = credential.document["credentialSubject"]
     assert subject["achievement"]["achievementType"] == "ext:ProgrammeCompletion"
-    assert subject["activityStartDate"] == "2027-01-04" and subject["activityEndDate"] == "2028-01-06"
+    assert subject["activityStartDate"] == "2027-01-04T00:00:00Z" and subject["activityEndDate"] == "2028-01-06T00:00:00Z"
     assert subject["source"]["name"] == "Priya Lead"
     assert check_credential(credential.document).outcome is Outcome.valid
     assert issuing.ensure_issued(team.practitioner) == 0

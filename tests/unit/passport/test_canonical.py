@@ -1,0 +1,49 @@
+"""One expansion with memoised contexts gives byte-identical N-Quads to pyld's own normalize."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from passport_issuer import Installation
+from pyld import jsonld
+
+from competency.passport.canonical import canonicalize, forget_processed_contexts
+from competency.passport.contexts import document_loader
+from competency.passport.statuslist import StatusPurpose
+from tests.passport_rewrites import corpus
+
+VECTORS = Path(__file__).parent / "vectors"
+
+
+def _reference(document: dict) -> str:
+    """pyld's normalize as documented: expand, to RDF, URDNA2015 (expanding twice, no memo)."""
+    return jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                       "documentLoader": document_loader})
+
+
+def _unsecured(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key != "proof"}
+
+
+def _documents() -> list[tuple[str, dict]]:
+    installation = Installation()
+    documents = [("sign-off", installation.issue()), ("sign-off, two entries", installation.issue(legacy_status=True)),
+                 ("status list", installation.status_list_credential(StatusPurpose.message))]
+    documents.append(("W3C vector", json.loads((VECTORS / "unsigned.json").read_text())))
+    return [(name, _unsecured(document)) for name, document in documents]
+
+
+@pytest.mark.parametrize(("name", "document"), _documents(), ids=lambda value: value if isinstance(value, str) else "")
+def test_canonical_nquads_are_byte_identical_to_pyld_normalize(name, document):
+    forget_processed_contexts()
+    cold = canonicalize(document)
+    warm = canonicalize(document)  # every processed context now comes from the memo
+    assert cold == warm == _reference(document)
+
+
+def test_rewrites_canonicalise_to_the_original_bytes():
+    credential = Installation().issue()
+    reference = _reference(_unsecured(credential))
+    for _, rewritten in corpus(credential, count=20, seed=9):
+        assert canonicalize(_unsecured(rewritten)) == reference
