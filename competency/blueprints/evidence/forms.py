@@ -5,6 +5,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from competency.blueprints.submissions import OnceFormMixin
 from competency.evidence.models import FEEDBACK_SOURCE_LABELS, KIND_LABELS
 
 KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
@@ -18,7 +19,7 @@ class CapabilityChoiceField(SelectMultipleField):
         pass
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(OnceFormMixin, FlaskForm):
     kind = RadioField("What kind of evidence is this?", choices=KIND_CHOICES,
                       validators=[DataRequired("Choose what kind of evidence this is")])
     title = StringField("Title", validators=[DataRequired("Enter a title"), Length(max=200)],

@@ -10,6 +10,7 @@ from competency.accounts.policies import has_any_role
 from competency.blueprints.evidence.forms import EvidenceForm, UploadForm
 from competency.blueprints.guards import require_allowed, require_visible
 from competency.blueprints.navigation import add_nav_item
+from competency.blueprints.submissions import token_of
 from competency.errors import DomainError
 from competency.evidence import queries, services
 from competency.evidence.models import Attachment, Evidence, EvidenceKind, FeedbackSource
@@ -18,6 +19,7 @@ from competency.evidence.storage import get_storage
 from competency.extensions import db
 from competency.signoff.capabilities import capabilities_by_uuid, current_framework_version, version_contents
 from competency.signoff.queries import requests_citing
+from competency.submissions import services as submissions
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
@@ -125,10 +127,18 @@ def new_evidence():
     version, groups, older = _capability_groups(form, set(form.capabilities.data or []))
     if form.validate_on_submit():
         try:
+            submission = submissions.claim(current_user, token_of(form), "evidence")
             evidence = services.create_evidence(current_user, **_service_fields(form))
             filename, data = _read_upload(request.files.get(form.file.name))
             if filename is not None:
                 services.add_attachment(evidence, current_user, filename=filename, data=data)
+            submissions.complete(submission, evidence.id)
+        except submissions.AlreadySubmitted as done:  # a double click: the first one saved it
+            db.session.rollback()
+            flash("Evidence saved.", "info")
+            if done.object_id is None:
+                return redirect(url_for("evidence.list_evidence"))
+            return redirect(url_for("evidence.show_evidence", evidence_id=done.object_id))
         except DomainError as error:
             db.session.rollback()
             _attach_error(form, error)
