@@ -28,10 +28,10 @@ PER_PRACTITIONER = 12
 
 def _assessors_for(practitioner: User) -> list[User]:
     org_ids = [m.organisation_id for m in practitioner.memberships if m.is_active]
-    rows = db.session.scalars(sa.select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.organisation_id.in_(org_ids), Membership.role.in_([Role.preceptor, Role.lead]),
-        Membership.is_active, User.id != practitioner.id).distinct())
-    return list(rows)
+    staff = sa.select(Membership.user_id).where(Membership.organisation_id.in_(org_ids), Membership.is_active,
+                                                Membership.role.in_([Role.preceptor, Role.lead]))
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(staff), User.id != practitioner.id)
+                                   .order_by(User.id)))
 
 
 def _requestable(practitioner: User, capabilities, today: date) -> list[dict]:
@@ -56,9 +56,9 @@ def build_plan(password: str) -> dict:
     today = date.today()
     version = current_framework_version()
     capabilities = list(version.capabilities) if version else []
-    practitioners = db.session.scalars(sa.select(User).where(User.email.like("%@synthetic.demo.test")).join(
-        Membership, Membership.user_id == User.id).where(Membership.role == Role.practitioner).distinct()
-        .order_by(User.id)).all()
+    members = sa.select(Membership.user_id).where(Membership.role == Role.practitioner)
+    practitioners = db.session.scalars(sa.select(User).where(User.email.like("%@synthetic.demo.test"),
+                                                             User.id.in_(members)).order_by(User.id)).all()
     plan = {"password": password, "practitioners": [], "assessor_tokens": {}, "credentials": []}
     assessor_ids = set()
     for person in practitioners:

@@ -257,23 +257,39 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--drain-seconds", type=int, default=240)
     parser.add_argument("--keep", action="store_true", help="keep the run's directory (logs) afterwards")
+    parser.add_argument("--reuse", type=Path, help="a directory kept by --keep: skip initdb, seeding and the plan")
     args = parser.parse_args()
 
-    directory = Path(tempfile.mkdtemp(prefix="competency-loadtest-"))
+    directory = args.reuse or Path(tempfile.mkdtemp(prefix="competency-loadtest-"))
     directory.chmod(0o755)
+    if args.reuse:
+        shutil.rmtree(directory / "logs", ignore_errors=True)
+        (directory / "delivered.txt").unlink(missing_ok=True)
+        (directory / "requests.jsonl").unlink(missing_ok=True)
+        args.keep = True
     stack = Stack(directory)
     events: list = []
     pg_window: list = []
     try:
         print(f"run directory {directory}")
-        stack.start_postgres(init=True)
+        stack.start_postgres(init=not args.reuse)
         stack.start_redis()
         stack.start_sink()
-        stack.flask("db", "upgrade")
-        stack.flask("demo", "seed")
         plan = directory / "plan.json"
-        print(subprocess.run([sys.executable, "-m", "bench.loadtest.prepare", str(plan)], cwd=ROOT, env=stack.env,
-                             capture_output=True, text=True, check=True).stdout.strip())
+        if args.reuse:
+            secrets_file = json.loads((directory / "secrets.json").read_text())
+            stack.env.update(secrets_file)
+        else:
+            (directory / "secrets.json").write_text(json.dumps(
+                {k: stack.env[k] for k in ("SECRET_KEY", "IDENTITY_SALT")}))
+            stack.flask("db", "upgrade")
+            stack.flask("demo", "seed")
+        if not args.reuse:
+            prepared = subprocess.run([sys.executable, "-m", "bench.loadtest.prepare", str(plan)], cwd=ROOT,
+                                      env=stack.env, capture_output=True, text=True)
+            print((prepared.stdout + (prepared.stderr if prepared.returncode else "")).strip())
+            if prepared.returncode:
+                return 2
         stack.start_web()
         stack.start_worker(1)
         stack.start_worker(2)
@@ -282,13 +298,20 @@ def main() -> int:
         started = time.time()
         faults = threading.Thread(target=fault_schedule, args=(stack, started, events, pg_window), daemon=True)
         faults.start()
-        subprocess.run([str(VENV_BIN / "locust"), "-f", str(ROOT / "bench/loadtest/locustfile.py"), "--headless",
-                        "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s",
-                        "--host", stack.env["BASE_URL"], "--only-summary", "--loglevel", "ERROR",
-                        "--stop-timeout", "10"],
-                       cwd=ROOT, env={**stack.env, "LOADTEST_PLAN": str(plan), "LOADTEST_RECORDS": str(records)},
-                       stdout=open(stack.logs / "locust.log", "ab"), stderr=subprocess.STDOUT, timeout=args.seconds + 120)
-        faults.join(timeout=120)
+        # The runner keeps the time: Locust runs until it is told to stop, then prints its summary.
+        load = subprocess.Popen([str(VENV_BIN / "locust"), "-f", str(ROOT / "bench/loadtest/locustfile.py"),
+                                 "--headless", "-u", str(args.users), "-r", str(args.users),
+                                 "--host", stack.env["BASE_URL"], "--only-summary", "--loglevel", "WARNING"],
+                                cwd=ROOT, env={**stack.env, "LOADTEST_PLAN": str(plan), "LOADTEST_RECORDS": str(records)},
+                                stdout=open(stack.logs / "locust.log", "ab"), stderr=subprocess.STDOUT)
+        time.sleep(max(0.0, started + args.seconds - time.time()))
+        load.send_signal(signal.SIGTERM)
+        try:
+            load.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            load.kill()
+            load.wait()
+        faults.join(timeout=args.seconds + 120)
         print(f"\n{args.users} clients for {args.seconds} s; faults (seconds from the start):")
         for offset, text in events:
             print(f"  {offset:>6.1f}  {text}")

@@ -10,11 +10,13 @@ import logging
 import pytest
 
 from competency.extensions import db, limiter
-from tests.conftest import csrf_token_from
+from tests.conftest import backend_name, csrf_token_from
 from tests.fixtures.servers import build_live_app, free_port
 from tests.integration.reminders_services import RedisProcess
 
-pytestmark = pytest.mark.services
+# The app under test is on a SQLite file whatever the run's database: once, in the SQLite pass.
+pytestmark = [pytest.mark.services,
+              pytest.mark.skipif(backend_name() == "postgresql", reason="runs in the SQLite pass")]
 
 EMAIL = "sam.okafor@example.org"
 

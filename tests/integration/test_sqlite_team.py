@@ -14,7 +14,12 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 
-from tests.conftest import CSRF_RE
+import pytest
+
+from tests.conftest import CSRF_RE, backend_name
+
+# Always a SQLite file (the embedded default): once, in the SQLite pass of the suite.
+pytestmark = pytest.mark.skipif(backend_name() == "postgresql", reason="embedded default: runs in the SQLite pass")
 
 PEOPLE = 6
 ROUNDS = 3
