@@ -221,15 +221,27 @@ def report_requests(records_path: Path, pg_window: list) -> int:
     return totals["unexpected"]
 
 
-def email_counts(stack: Stack, drain_seconds: float) -> dict:
+def sent_before(stack: Stack) -> set[str]:
+    """E-mails already sent before the load (a --reuse run): left out of the counts."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(stack.env["DATABASE_URL"])
+    with engine.connect() as conn:
+        done = set(conn.execute(sa.text("SELECT message_id FROM outbox_email WHERE status = 'sent'")).scalars())
+    engine.dispose()
+    return done
+
+
+def email_counts(stack: Stack, drain_seconds: float, before: set[str]) -> dict:
     import sqlalchemy as sa
 
     engine = sa.create_engine(stack.env["DATABASE_URL"])
     deadline = time.monotonic() + drain_seconds
     while True:
         with engine.connect() as conn:
-            counts = dict(conn.execute(sa.text("SELECT status, count(*) FROM outbox_email GROUP BY status")).all())
-            rows = dict(conn.execute(sa.text("SELECT message_id, status FROM outbox_email")).all())
+            rows = {m: status for m, status in conn.execute(sa.text("SELECT message_id, status FROM outbox_email"))
+                    if m not in before}
+        counts = Counter(rows.values())
         if not counts.get("queued") and not counts.get("sending") or time.monotonic() > deadline:
             break
         time.sleep(3)
@@ -243,9 +255,9 @@ def email_counts(stack: Stack, drain_seconds: float) -> dict:
             "duplicated": sum(n - 1 for m, n in received.items() if n > 1)}
 
 
-def postgres_log(stack: Stack) -> dict:
-    text = (stack.pg_data / "server.log").read_text(errors="replace") if (stack.pg_data / "server.log").exists() \
-        else ""
+def postgres_log(stack: Stack, offset: int = 0) -> dict:
+    path = stack.pg_data / "server.log"
+    text = path.read_bytes()[offset:].decode(errors="replace") if path.exists() else ""
     constraints = Counter(re.findall(r'duplicate key value violates unique constraint "([^"]+)"', text))
     return {"deadlock detected": text.count("deadlock detected"), "unique violations": sum(constraints.values()),
             "by constraint": dict(constraints.most_common())}
@@ -294,16 +306,22 @@ def main() -> int:
         stack.start_worker(1)
         stack.start_worker(2)
         stack.start_beat()
+        before = sent_before(stack)
+        log_offset = (stack.pg_data / "server.log").stat().st_size
         records = directory / "requests.jsonl"
+        # The runner keeps the time: Locust runs until it is told to stop, then prints its summary.
+        # The clock (and the fault schedule) starts when the first request has been answered.
+        load = subprocess.Popen([str(VENV_BIN / "locust"), "-f", str(ROOT / "bench/loadtest/locustfile.py"),
+                                 "--headless", "-u", str(args.users), "-r", str(args.users),
+                                 "--host", stack.env["BASE_URL"], "--only-summary", "--loglevel", "INFO"],
+                                cwd=ROOT, env={**stack.env, "LOADTEST_PLAN": str(plan), "LOADTEST_RECORDS": str(records)},
+                                stdout=open(stack.logs / "locust.log", "ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while not (records.exists() and records.stat().st_size) and time.monotonic() < deadline:
+            time.sleep(0.5)
         started = time.time()
         faults = threading.Thread(target=fault_schedule, args=(stack, started, events, pg_window), daemon=True)
         faults.start()
-        # The runner keeps the time: Locust runs until it is told to stop, then prints its summary.
-        load = subprocess.Popen([str(VENV_BIN / "locust"), "-f", str(ROOT / "bench/loadtest/locustfile.py"),
-                                 "--headless", "-u", str(args.users), "-r", str(args.users),
-                                 "--host", stack.env["BASE_URL"], "--only-summary", "--loglevel", "WARNING"],
-                                cwd=ROOT, env={**stack.env, "LOADTEST_PLAN": str(plan), "LOADTEST_RECORDS": str(records)},
-                                stdout=open(stack.logs / "locust.log", "ab"), stderr=subprocess.STDOUT)
         time.sleep(max(0.0, started + args.seconds - time.time()))
         load.send_signal(signal.SIGTERM)
         try:
@@ -316,11 +334,11 @@ def main() -> int:
         for offset, text in events:
             print(f"  {offset:>6.1f}  {text}")
         unexpected = report_requests(records, pg_window)
-        mail = email_counts(stack, args.drain_seconds)
+        mail = email_counts(stack, args.drain_seconds, before)
         print("\ne-mails: " + ", ".join(f"{k} {v}" for k, v in mail.items()))
         audit = stack.flask("audit", "verify", check=False)
         print(f"\nflask audit verify (exit {audit.returncode}): {(audit.stdout + audit.stderr).strip()[-600:]}")
-        log = postgres_log(stack)
+        log = postgres_log(stack, log_offset)
         print(f"\nPostgreSQL log: deadlock detected {log['deadlock detected']}, "
               f"unique violations {log['unique violations']} {log['by constraint'] or ''}")
         tracebacks = Counter(re.findall(r"^(\w+(?:\.\w+)*(?:Error|Exception)): ",
