@@ -148,6 +148,20 @@ class Stack:
         self.stop_postgres()
 
 
+def warm_up(base: str, timeout: float = 300) -> None:
+    """Wait until every web worker has imported the app and answers, so the load measures serving."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    answered = 0
+    while answered < 12 and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/login", timeout=30) as response:
+                answered += response.status == 200
+        except OSError:
+            time.sleep(1)
+
+
 def fault_schedule(stack: Stack, started: float, events: list, pg_window: list) -> None:
     def at(offset: float) -> None:
         time.sleep(max(0.0, started + offset - time.time()))
@@ -203,11 +217,13 @@ def report_requests(records_path: Path, pg_window: list) -> int:
     for kind in sorted(by_kind):
         items = by_kind[kind]
         server = [r for r in items if r["status"] >= 500 or r["status"] == 0]
-        planned = [r for r in server if r["status"] == 503 and r["own_page"] and start <= r["t"] <= end]
+        # A request belongs to the database stop if it was sent during it (``t`` is when it was answered).
+        planned = [r for r in server if r["status"] == 503 and r["own_page"] and start <= r["t"] - r["ms"] / 1000 <= end]
         unexpected = len(server) - len(planned)
         for r in server:
             if r not in planned:
-                unexpected_detail[(kind, r["status"], "during PG stop" if start <= r["t"] <= end else "")] += 1
+                sent = r["t"] - r["ms"] / 1000
+                unexpected_detail[(kind, r["status"], "sent during PG stop" if start <= sent <= end else "")] += 1
         times = [r["ms"] for r in items]
         totals.update(requests=len(items), server=len(server), planned=len(planned), unexpected=unexpected)
         print(f"{kind:<28}{len(items):>9}{len(server):>6}{len(planned):>16}{unexpected:>16}"
@@ -306,6 +322,7 @@ def main() -> int:
         stack.start_worker(1)
         stack.start_worker(2)
         stack.start_beat()
+        warm_up(stack.env["BASE_URL"])
         before = sent_before(stack)
         log_offset = (stack.pg_data / "server.log").stat().st_size
         records = directory / "requests.jsonl"

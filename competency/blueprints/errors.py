@@ -78,11 +78,23 @@ def _problem(code: int, title: str, detail: str | None = None, headers: dict | N
     return body, code, {"Content-Type": "application/problem+json", **(headers or {})}
 
 
+# SQLSTATE classes that mean "the server is not there for you right now": connection exceptions
+# (08...) and operator intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot
+# connect now). Other server errors, a deadlock (40P01) above all, are bugs to see, not outages.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
 def is_database_unavailable(error: Exception) -> bool:
     """Connection refused or lost, server shutting down, pool exhausted: worth trying again later."""
-    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+    if isinstance(error, sa_exc.TimeoutError):
         return True
-    return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    return (isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError))
+            or bool(error.connection_invalidated))
 
 
 def register_error_handlers(app: Flask) -> None:
