@@ -204,6 +204,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def _overlaps(record: dict, start: float, end: float) -> bool:
+    return record["t"] - record["ms"] / 1000 <= end and record["t"] >= start
+
+
 def report_requests(records_path: Path, pg_window: list) -> int:
     rows = [json.loads(line) for line in records_path.read_text().splitlines() if line.strip()]
     start, end = (pg_window + [0, 0])[:2] if len(pg_window) >= 2 else (0, 0)
@@ -217,13 +221,15 @@ def report_requests(records_path: Path, pg_window: list) -> int:
     for kind in sorted(by_kind):
         items = by_kind[kind]
         server = [r for r in items if r["status"] >= 500 or r["status"] == 0]
-        # A request belongs to the database stop if it was sent during it (``t`` is when it was answered).
-        planned = [r for r in server if r["status"] == 503 and r["own_page"] and start <= r["t"] - r["ms"] / 1000 <= end]
+        # The database stop caused a 503 if the request was in flight at some moment of the stop
+        # (sent before it and answered during it included); ``t`` is when it was answered.
+        planned = [r for r in server if r["status"] == 503 and r["own_page"] and _overlaps(r, start, end)]
         unexpected = len(server) - len(planned)
         for r in server:
             if r not in planned:
-                sent = r["t"] - r["ms"] / 1000
-                unexpected_detail[(kind, r["status"], "sent during PG stop" if start <= sent <= end else "")] += 1
+                when = "in flight during PG stop" if _overlaps(r, start, end) else "outside PG stop"
+                page = " (not the service's page)" if r["status"] == 503 and not r["own_page"] else ""
+                unexpected_detail[(kind, f"{r['status']}{page}", when)] += 1
         times = [r["ms"] for r in items]
         totals.update(requests=len(items), server=len(server), planned=len(planned), unexpected=unexpected)
         print(f"{kind:<28}{len(items):>9}{len(server):>6}{len(planned):>16}{unexpected:>16}"
@@ -350,6 +356,7 @@ def main() -> int:
         print(f"\n{args.users} clients for {args.seconds} s; faults (seconds from the start):")
         for offset, text in events:
             print(f"  {offset:>6.1f}  {text}")
+        (directory / "faults.json").write_text(json.dumps({"events": events, "pg_window": pg_window}))
         unexpected = report_requests(records, pg_window)
         mail = email_counts(stack, args.drain_seconds, before)
         print("\ne-mails: " + ", ".join(f"{k} {v}" for k, v in mail.items()))

@@ -1,4 +1,5 @@
-"""The embedded default serving a small team: six people signing in and working at once on one SQLite file.
+"""The embedded default serving a small team: six people signing in and working at once on one SQLite file,
+and a double click on a create form making one item.
 
 The app runs as `make run` runs it (a threaded werkzeug server, a SQLite file database)
 and six people each sign in, read their pages, log evidence and sign out, three times,
@@ -108,3 +109,73 @@ def test_six_people_signing_in_and_working_at_once_get_no_5xx(make_live_server):
     with server.app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Evidence)) == PEOPLE * ROUNDS
         db.session.remove()
+
+
+def _seed_holder(app) -> None:
+    from tests.passport_support import seed_issuer
+
+    seed_issuer(app)
+
+
+def _at_once(*calls):
+    start = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        start.wait(timeout=30)
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_a_double_submitted_evidence_or_share_form_on_sqlite_makes_one_item(make_live_server):
+    """The same one-time token sent twice at the same instant (a double click) over real HTTP."""
+    from competency.evidence.models import Evidence
+    from competency.extensions import db
+    from competency.passport.models import ShareLink
+    from tests.factories import PASSWORD
+    from tests.passport_support import HOLDER
+
+    server = make_live_server(seed=_seed_holder, LOGIN_ATTEMPTS_PER_IP="1000 per minute")
+    statuses: Counter = Counter()
+    lock = threading.Lock()
+    tabs = [Person(server.url, statuses, lock) for _ in range(2)]
+    for tab in tabs:
+        tab.submit("/login", {"email": HOLDER, "password": PASSWORD})
+
+    def send(tab, path, data):
+        page = tab.get("/passport/shares/new" if path == "/passport/shares" else path)
+        return tab._open(path, {"csrf_token": CSRF_RE.search(page).group(1), **data})
+
+    once = re.search(r'name="submission_token"[^>]*value="([^"]+)"', tabs[0].get("/evidence/new")).group(1)
+    evidence = {"submission_token": once, "kind": "reflection", "title": "Clicked twice",
+                "occurred_on": "2026-10-27", "text": "Both clicks arrived."}
+    pages = _at_once(lambda: send(tabs[0], "/evidence/new", evidence), lambda: send(tabs[1], "/evidence/new", evidence))
+    assert all("Clicked twice" in page for page in pages)
+
+    share_page = tabs[0].get("/passport/shares/new")
+    once = re.search(r'name="submission_token"[^>]*value="([^"]+)"', share_page).group(1)
+    credential = re.search(r'name="credential_ids"[^>]*value="(\d+)"', share_page).group(1)
+    share = {"submission_token": once, "credential_ids": [credential], "expires_on": _in_a_month(),
+             "note": "For my interview"}
+    shown = _at_once(lambda: send(tabs[0], "/passport/shares", share), lambda: send(tabs[1], "/passport/shares", share))
+    urls = {page.split('id="share-url">', 1)[1].split("<", 1)[0] for page in shown}
+    assert len(urls) == 1
+
+    assert not {key: n for key, n in statuses.items() if str(key)[0] == "5"}
+    with server.app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Evidence)
+                                 .where(Evidence.title == "Clicked twice")) == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(ShareLink)) == 1
+        db.session.remove()
+
+
+def _in_a_month() -> str:
+    from datetime import date, timedelta
+
+    return (date.today() + timedelta(days=30)).isoformat()
