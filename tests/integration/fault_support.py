@@ -49,13 +49,18 @@ class PrivatePostgres:
         return subprocess.run(command, check=check, capture_output=True, text=True, timeout=60)
 
     def init(self) -> PrivatePostgres:
-        self.data.mkdir(parents=True)
-        if os.geteuid() == 0:
-            subprocess.run(["chown", "-R", "postgres:postgres", str(self.directory)], check=True)
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "competency", "--auth=trust", "-E", "UTF8")
-        self.start()
-        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "competency",
-                  "competency")
+        try:
+            self.data.mkdir(parents=True)
+            if os.geteuid() == 0:
+                subprocess.run(["chown", "-R", "postgres:postgres", str(self.directory)], check=True)
+            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "competency", "--auth=trust", "-E",
+                      "UTF8")
+            self.start()
+            self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "competency",
+                      "competency")
+        except BaseException:
+            self.remove()
+            raise
         return self
 
     def start(self) -> None:
