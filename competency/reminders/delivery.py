@@ -187,6 +187,7 @@ def claim_and_deliver(email_id: int, now: datetime | None = None, mailer: Mailer
     claimed = time.monotonic()
     email = db.session.get(OutboxEmail, email_id, populate_existing=True)
     message = build_message(email)
+    db.session.commit()  # hold no transaction (on SQLite: no write lock) through the network exchange
     try:
         if current_app.config.get("SMTP_HOST"):
             if mailer is None:
