@@ -82,13 +82,13 @@ def request_signoff(practitioner: User, capability: Capability, evidence: Sequen
     if len(message or "") > MAX_COMMENT:
         raise RuleBroken(f"The note must be {MAX_COMMENT:,} characters or fewer.", rule="text_too_long",
                          field="message")
-    request = SignOffRequest(practitioner=practitioner, assessor=assessor, organisation_id=organisation_id,
-                             capability_uuid=capability.uuid, framework_version_id=capability.version_id,
-                             message=(message or "").strip(), state=RequestState.pending, created_at=at,
-                             updated_at=at)
-    request.evidence = evidence
     with unique_or_conflict(Conflict(f"You already have a request for {capability.code} waiting for review.",
                                      rule="request_pending")):
+        request = SignOffRequest(practitioner=practitioner, assessor=assessor, organisation_id=organisation_id,
+                                 capability_uuid=capability.uuid, framework_version_id=capability.version_id,
+                                 message=(message or "").strip(), state=RequestState.pending, created_at=at,
+                                 updated_at=at)
+        request.evidence = evidence
         db.session.add(request)
     record_event("signoff.requested", actor=practitioner, organisation=organisation_id, subject=request,
                  data={"capability": capability.uuid, "code": capability.code, "assessor_id": assessor.id,
