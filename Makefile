@@ -14,12 +14,13 @@ RUN_DEBS := python3-venv nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz
 TEST_DEBS := $(RUN_DEBS) postgresql redis-server chromium poppler-utils libzbar0
 BENCH_DEBS := $(TEST_DEBS) wrk
 
-.PHONY: help install install-test debs-run debs-test run test bench clean
+.PHONY: help install install-test debs-run debs-test run test bench loadtest clean
 
 help:
 	@echo "make run    - install and start the platform with demo data on http://127.0.0.1:5000 (PORT=5050 for another)"
 	@echo "make test   - install test needs and run the whole suite (SQLite, then PostgreSQL)"
 	@echo "make bench  - benchmarks at ICS scale (PostgreSQL)"
+	@echo "make loadtest - 32 clients for 2 minutes with faults (PostgreSQL, Redis, gunicorn, Celery, SMTP)"
 
 # Debian packages come first: the venv and npm steps below need them on a fresh machine.
 debs-run:
@@ -59,6 +60,10 @@ test: install-test
 bench: install-test
 	@bash scripts/ensure-debs.sh $(BENCH_DEBS)
 	@bash scripts/run-bench.sh
+
+loadtest: install-test
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test,load]'
+	C_FORCE_ROOT=1 $(PY) -m bench.loadtest.run
 
 clean:
 	rm -rf $(VENV) node_modules competency/static/vendor instance

@@ -65,8 +65,21 @@ def str_enum(enum_cls, length: int = 32) -> sa.Enum:
     )
 
 
+# How long a SQLite writer waits for another one to finish before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 def configure_engine(engine: Engine) -> Engine:
-    """SQLite: foreign keys on, and SQLAlchemy manages transactions so SAVEPOINTs work.
+    """SQLite: foreign keys on, WAL, and every transaction begun IMMEDIATE.
+
+    SQLAlchemy manages transactions (so SAVEPOINTs work). The embedded default serves a small
+    team from one file, and a deferred ``BEGIN`` fails there under concurrency: two requests
+    that both read (the signed-in user, the account being checked) and then write cannot both
+    upgrade to the write lock, and SQLite answers the loser "database is locked" at once,
+    without waiting. ``BEGIN IMMEDIATE`` takes the write lock at the start, so a second writer
+    waits (up to the busy timeout) instead of failing; WAL lets readers outside the app (the
+    Celery broker, an operator's ``sqlite3``) carry on meanwhile. Requests are short, so the
+    serialisation costs a handful of people nothing they notice; PostgreSQL is for more.
 
     Applied to the app's own engines only (see ``extensions.db``): other SQLAlchemy users in
     the process, such as Celery's SQLite broker on the embedded default, manage their own
@@ -80,12 +93,15 @@ def configure_engine(engine: Engine) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -17,3 +17,4 @@ from competency.grants import models as grants_models  # noqa: F401
 from competency.placements import models as placements_models  # noqa: F401
 from competency.preceptors import models as preceptors_models  # noqa: F401
 from competency.recognition import models as recognition_models  # noqa: F401
+from competency.submissions import models as submissions_models  # noqa: F401

@@ -55,6 +55,13 @@ class BaseConfig:
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
     TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: count in this process's memory instead (Flask-Limiter logs the switch
+    # and goes back to Redis when it answers again), and never turn a storage error into a 500,
+    # so sign-in and public verification keep working through a Redis outage.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that hangs rather than refuses must not hold a sign-in for long.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     LOGIN_ATTEMPTS_PER_IP = "30 per minute"
 

@@ -83,6 +83,13 @@ def reset_sequences(names: Iterable[str]) -> None:
             f"COALESCE((SELECT MAX(id) FROM \"{name}\"), 0) + 1, false)"))
 
 
+def tables_with_serial_ids() -> list[str]:
+    """Every table whose primary key is an integer ``id`` (on PostgreSQL: backed by a sequence)."""
+    return [t.name for t in db.metadata.sorted_tables
+            if [c.name for c in t.primary_key.columns] == ["id"] and t.c.id.autoincrement in (True, "auto")
+            and isinstance(t.c.id.type, sa.Integer)]
+
+
 def skip_foreign_key_triggers() -> bool:
     """On PostgreSQL, skip per-row foreign key checks for the rest of this transaction.
 

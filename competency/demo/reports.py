@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from competency.accounts.models import User
 from competency.bench.generator import Generator, Plan, ensure_reference
-from competency.bench.writer import CoreWriter
+from competency.bench.writer import CoreWriter, reset_sequences, tables_with_serial_ids
 from competency.extensions import db
 
 DOMAIN = "synthetic.demo.test"
@@ -31,3 +31,6 @@ def seed_report_figures(ctx) -> None:
         generator.join_organisation({"id": organisation.id, "name": organisation.name, "kind": organisation.kind,
                                      "sector": organisation.sector}, count, lead.id)
     db.session.flush()
+    # The generator names its rows' ids itself; PostgreSQL's sequences must move past them, or
+    # the next row anyone creates in those tables collides with a primary key.
+    reset_sequences(tables_with_serial_ids())

@@ -37,6 +37,7 @@ from competency.frameworks.models import (
     VersionStatus,
 )
 from competency.frameworks.specs import CrosswalkSpec, ExternalFrameworkSpec, FrameworkSpec
+from competency.uniqueness import unique_or_conflict
 
 Progress = Callable[[int], None]
 
@@ -117,18 +118,15 @@ def import_framework(spec: FrameworkSpec, *, by: User | None, source_name: str =
         db.session.delete(existing)
         db.session.flush()
     framework.title = spec.title
-    version = FrameworkVersion(
-        framework=framework, uuid=spec.version_id, version=spec.version, title=spec.title, description=spec.description,
-        publisher=spec.publisher, language=spec.language, professions=[list(p) for p in spec.professions],
-        status=VersionStatus.draft, changed_at=changed_at or utcnow(), source_name=source_name[:200],
-        imported_by_id=_actor_id(by),
-    )
-    db.session.add(version)
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError:
-        raise Conflict(f"Someone else saved {spec.title} {spec.version} at the same moment. "
-                       "Reload the page and try again; nothing was changed.") from None
+    with unique_or_conflict(Conflict(f"Someone else saved {spec.title} {spec.version} at the same moment. "
+                                     "Reload the page and try again; nothing was changed.")):
+        version = FrameworkVersion(
+            framework=framework, uuid=spec.version_id, version=spec.version, title=spec.title, description=spec.description,
+            publisher=spec.publisher, language=spec.language, professions=[list(p) for p in spec.professions],
+            status=VersionStatus.draft, changed_at=changed_at or utcnow(), source_name=source_name[:200],
+            imported_by_id=_actor_id(by),
+        )
+        db.session.add(version)
     pillars = {p.code: Pillar(version=version, uuid=spec.pillar_id(p.code), code=p.code, name=p.name, description=p.description,
                               abbreviation=p.abbreviation, position=i) for i, p in enumerate(spec.pillars, start=1)}
     levels = {lv.code: Level(version=version, uuid=spec.level_id(lv.code), code=lv.code, name=lv.name, description=lv.description,

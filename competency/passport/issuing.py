@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from competency.accounts.models import Organisation, User
@@ -37,6 +36,7 @@ from competency.passport.dataintegrity import document_digest
 from competency.passport.status import allocate, set_status
 from competency.passport.statuslist import StatusPurpose
 from competency.passport.summary import summarise
+from competency.uniqueness import UniqueViolation, unique_savepoint
 
 log = logging.getLogger(__name__)
 CASE_ITEM_PATH = "/ims/case/v1p1/CFItems/"
@@ -146,13 +146,12 @@ def issue_built(organisation: Organisation, holder_id: int, build, *, by: User |
     unsigned = build(signer.did, credential_uuid, [entry])
     document = ob.sign_credential(unsigned, signer.private_key, verification_method=signer.verification_method)
     try:
-        with db.session.begin_nested():
+        with unique_savepoint():
             row = store_credential(document, holder_id=holder_id, origin=CredentialOrigin.issued, public_id=credential_uuid,
                          issuer_organisation_id=organisation.id, revocation_list_id=status_list,
                          revocation_index=entry.index, suspension_list_id=status_list,
                          suspension_index=entry.index, **link)
-            db.session.flush()
-    except IntegrityError:
+    except UniqueViolation:
         if not link:
             raise
         # Issued by another worker meanwhile: keep theirs (the indexes allocated here stay unused).

@@ -52,8 +52,11 @@ def default_expiry(today: date) -> date:
 
 
 def create_share(holder: User, credential_ids: list[int], *, expires_on: date | None, note: str = "",
-                 today: date | None = None) -> tuple[ShareLink, str]:
+                 today: date | None = None, token: str | None = None) -> tuple[ShareLink, str]:
     """A new share link for some of the holder's credentials; returns it and its token (shown once).
+
+    ``token`` is given by a form that must show the same link again on a repeated submission;
+    by default it is random.
 
     :raises DomainError: no credentials chosen, someone else's credential, or a bad expiry date.
     """
@@ -72,7 +75,7 @@ def create_share(holder: User, credential_ids: list[int], *, expires_on: date | 
     note = (note or "").strip()
     if len(note) > 500:
         raise DomainError("The note must be 500 characters or fewer.", field="note")
-    token = secrets.token_urlsafe(32)
+    token = token or secrets.token_urlsafe(32)
     share = ShareLink(holder_id=holder.id, token_hash=hash_token(token), token_hint=token[:6], note=note,
                       expires_on=expires_on, credentials=chosen)
     db.session.add(share)

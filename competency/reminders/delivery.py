@@ -1,25 +1,36 @@
 """Sending outbox e-mails: by SMTP when configured, else as files in ``MAIL_FILE_DIR``.
 
-How a row moves, and why nothing is lost or sent twice
-------------------------------------------------------
+How a row moves, and exactly when an e-mail can go out twice
+------------------------------------------------------------
 1. *Claim*: one conditional UPDATE turns ``queued`` (and due) into ``sending``,
    stamps ``claimed_at`` and counts the attempt, then commits. Two senders never
    hold the same row.
-2. *Send*: the message goes to the SMTP server with its fixed Message-ID.
-3. *Mark*: as soon as the server answers 250 the row becomes ``sent`` and is
-   committed, before the next message is touched.
+2. *Send*: the message goes to the SMTP server with its fixed Message-ID, which is
+   the idempotence key: every attempt carries the same one.
+3. *Mark*: once the server answers 250 the sender *knows* the message left, and
+   keeps that fact in memory until the ``sent`` mark is committed: if the database
+   is unreachable (crashed, restarting, failing over) it retries the mark with
+   backoff, for up to ``OUTBOX_CLAIM_TIMEOUT_SECONDS - 2 x SMTP_TIMEOUT`` after the
+   claim. Nothing else takes the row meanwhile, because a row is only taken back
+   once its claim is ``OUTBOX_CLAIM_TIMEOUT_SECONDS`` old.
 
-A sender that dies (SIGKILL, power cut) leaves at most the row it was sending
-in ``sending``. After ``OUTBOX_CLAIM_TIMEOUT_SECONDS`` another sender takes it
-again and resends it with the *same* Message-ID. If the death came before the
-server's 250, the server never accepted it and the resend is the only copy. If
-it came in the few milliseconds between the 250 and the commit of step 3, the
-recipient's server receives the message twice with one Message-ID, which mail
-systems use to drop duplicates. That window cannot be closed from the sending
-side alone (SMTP has no two-phase commit); it is kept as small as one UPDATE.
+So a database crash during the SMTP exchange, or after it, no longer sends anything
+twice. A second copy (with the same Message-ID, which receiving systems use to drop
+duplicates) goes out only if, after the server's 250,
+
+* the sending process itself dies (SIGKILL, power cut) before the mark commits:
+  normally the time of one UPDATE and COMMIT, a millisecond or so; while the database
+  is down it is as long as the outage, bounded as below; or
+* the database stays unreachable for longer than that bound (580 s with the defaults
+  of 600 s and 10 s): the sender gives up, and after the claim timeout another sender
+  takes the row and sends it again.
+
+SMTP has no two-phase commit, so the sending side alone cannot close the window
+completely; this keeps it to the death of the sender in that interval.
 """
 from __future__ import annotations
 
+import logging
 import smtplib
 import time
 from datetime import datetime, timedelta
@@ -34,7 +45,11 @@ from competency.db import utcnow
 from competency.extensions import db
 from competency.reminders.models import OutboxEmail, OutboxStatus
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+# Waits between tries of the "sent" mark while the database is away.
+MARK_RETRY_FIRST_SECONDS = 0.5
+MARK_RETRY_MAX_SECONDS = 5.0
 
 
 def build_message(email: OutboxEmail) -> EmailMessage:
@@ -169,8 +184,10 @@ def claim_and_deliver(email_id: int, now: datetime | None = None, mailer: Mailer
     now = now or utcnow()
     if not claim(email_id, now):
         return False
+    claimed = time.monotonic()
     email = db.session.get(OutboxEmail, email_id, populate_existing=True)
     message = build_message(email)
+    db.session.commit()  # hold no transaction (on SQLite: no write lock) through the network exchange
     try:
         if current_app.config.get("SMTP_HOST"):
             if mailer is None:
@@ -184,12 +201,51 @@ def claim_and_deliver(email_id: int, now: datetime | None = None, mailer: Mailer
         _record_failure(email, exc, now)
         db.session.commit()
         return False
-    email.status = OutboxStatus.sent
-    email.sent_at = utcnow()
-    email.claimed_at = None
-    email.last_error = None
-    db.session.commit()
+    mark_sent(email_id, deadline=claimed + mark_window())
     return True
+
+
+def mark_window() -> float:
+    """How long after its claim a sender may still commit "sent": the claim must not expire first."""
+    config = current_app.config
+    return max(config["OUTBOX_CLAIM_TIMEOUT_SECONDS"] - 2 * config["SMTP_TIMEOUT"], 0)
+
+
+def _database_unreachable(exc: Exception) -> bool:
+    if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)):
+        return True
+    return isinstance(exc, sa.exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+def mark_sent(email_id: int, *, deadline: float) -> None:
+    """Commit that the server accepted ``email_id``, retrying while the database is unreachable.
+
+    ``deadline`` is a ``time.monotonic()`` value; past it the error propagates and the row
+    is sent again once its claim expires (the duplicate window in the module docstring).
+    """
+    wait = MARK_RETRY_FIRST_SECONDS
+    while True:
+        try:
+            db.session.execute(
+                sa.update(OutboxEmail)
+                .where(OutboxEmail.id == email_id, OutboxEmail.status == OutboxStatus.sending)
+                .values(status=OutboxStatus.sent, sent_at=utcnow(), claimed_at=None, last_error=None)
+                .execution_options(synchronize_session=False))
+            db.session.commit()
+            return
+        except sa.exc.SQLAlchemyError as exc:
+            try:
+                db.session.rollback()
+            except sa.exc.SQLAlchemyError:
+                pass
+            if not _database_unreachable(exc) or time.monotonic() + wait > deadline:
+                log.error("E-mail %s was accepted by the SMTP server but could not be marked sent: %s",
+                          email_id, exc)
+                raise
+            log.warning("E-mail %s was accepted by the SMTP server; the database is unreachable, "
+                        "marking it sent again in %.1f s: %s", email_id, wait, exc)
+            time.sleep(wait)
+            wait = min(wait * 2, MARK_RETRY_MAX_SECONDS)
 
 
 def send_due(limit: int = 200, now: datetime | None = None, budget_seconds: float | None = None) -> int:

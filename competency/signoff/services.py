@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from competency.accounts.models import Organisation, User
 from competency.audit.services import record_event
@@ -36,6 +35,7 @@ from competency.signoff.models import (
 from competency.signoff.policies import may_decide, may_revoke
 from competency.signoff.queries import has_reply_since, latest_request, pending_request, standing_signoff
 from competency.signoff.rules import RuleBroken, assessor_standing, check_assessor, evidence_supports, no_self_signoff
+from competency.uniqueness import unique_or_conflict
 
 MAX_COMMENT = 5000
 
@@ -83,18 +83,14 @@ def request_signoff(practitioner: User, capability: Capability, evidence: Sequen
         raise RuleBroken(f"The note must be {MAX_COMMENT:,} characters or fewer.", rule="text_too_long",
                          field="message")
     previous = returned_request_to_answer(practitioner, capability, evidence, message)
-    request = SignOffRequest(practitioner=practitioner, assessor=assessor, organisation_id=organisation_id,
-                             capability_uuid=capability.uuid, framework_version_id=capability.version_id,
-                             message=(message or "").strip(), state=RequestState.pending, created_at=at,
-                             updated_at=at, resubmits_id=previous.id if previous else None)
-    request.evidence = evidence
-    db.session.add(request)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict(f"You already have a request for {capability.code} waiting for review.",
-                       rule="request_pending") from None
+    with unique_or_conflict(Conflict(f"You already have a request for {capability.code} waiting for review.",
+                                     rule="request_pending")):
+        request = SignOffRequest(practitioner=practitioner, assessor=assessor, organisation_id=organisation_id,
+                                 capability_uuid=capability.uuid, framework_version_id=capability.version_id,
+                                 message=(message or "").strip(), state=RequestState.pending, created_at=at,
+                                 updated_at=at, resubmits_id=previous.id if previous else None)
+        request.evidence = evidence
+        db.session.add(request)
     data = {"capability": capability.uuid, "code": capability.code, "assessor_id": assessor.id,
             "evidence_ids": [item.id for item in evidence]}
     if previous is not None:
@@ -199,17 +195,13 @@ def decide(request: SignOffRequest, actor: User, outcome: Outcome, comment: str 
     state = RequestState.signed if outcome == Outcome.sign else RequestState.returned
     if not _close(request, actor, state, now):
         _refuse_closed(request)
-    try:
-        with db.session.begin_nested():
-            db.session.add(SignOffDecision(request_id=request.id, outcome=outcome, comment=comment,
-                                           decided_by_id=actor.id, decided_at=now,
-                                           evidence_digest=evidence_digest(evidence)))
-            if outcome == Outcome.sign:
-                _record_signoff(request, capability, evidence, actor, comment, now, standing)
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict("This request has just been decided by someone else. Your decision was not recorded.",
-                       rule="already_decided") from None
+    with unique_or_conflict(Conflict("This request has just been decided by someone else. Your decision was not "
+                                     "recorded.", rule="already_decided")):
+        db.session.add(SignOffDecision(request_id=request.id, outcome=outcome, comment=comment,
+                                       decided_by_id=actor.id, decided_at=now,
+                                       evidence_digest=evidence_digest(evidence)))
+        if outcome == Outcome.sign:
+            _record_signoff(request, capability, evidence, actor, comment, now, standing)
     record_event("signoff.signed" if outcome == Outcome.sign else "signoff.returned", actor=actor,
                  organisation=request.organisation_id, subject=request,
                  data={"capability": request.capability_uuid, "code": capability.code,
@@ -276,13 +268,9 @@ def revoke(signoff: SignOff, actor: User, reason: str) -> SignOffRevocation:
     if len(reason) > MAX_COMMENT:
         raise RuleBroken(f"The reason must be {MAX_COMMENT:,} characters or fewer.", rule="text_too_long",
                          field="reason")
-    revocation = SignOffRevocation(signoff=signoff, reason=reason, revoked_by_id=actor.id, revoked_at=utcnow())
-    db.session.add(revocation)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict("This sign-off has just been revoked by someone else.", rule="already_revoked") from None
+    with unique_or_conflict(Conflict("This sign-off has just been revoked by someone else.", rule="already_revoked")):
+        revocation = SignOffRevocation(signoff=signoff, reason=reason, revoked_by_id=actor.id, revoked_at=utcnow())
+        db.session.add(revocation)
     record_event("signoff.revoked", actor=actor, organisation=signoff.organisation_id, subject=signoff,
                  data={"capability": signoff.capability_uuid, "code": signoff.capability_code,
                        "practitioner_id": signoff.practitioner_id, "reason": reason})

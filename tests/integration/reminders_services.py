@@ -24,10 +24,20 @@ ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 
 
+def release_database() -> None:
+    """End the test's own transaction, if any: on SQLite every transaction holds the write lock
+    (``BEGIN IMMEDIATE``), so a test that waits with one open would keep the worker waiting too."""
+    from flask import has_app_context
+
+    if has_app_context():
+        _db.session.commit()
+
+
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
+        release_database()
         if value:
             return value
         time.sleep(interval)
@@ -162,7 +172,7 @@ def services_app(directory: Path, broker_url: str, smtp_port: int):
     app = create_app(ServicesConfig)
     with app.app_context():
         _db.create_all()
-        # Readers (this test) never block the worker's writes.
+        # WAL: other readers (an operator's sqlite3) never block the worker's writes.
         raw = _db.engine.raw_connection()
         try:
             raw.driver_connection.execute("PRAGMA journal_mode=WAL")

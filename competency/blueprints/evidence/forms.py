@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, StopValidation
 
 from competency.blueprints.form_fields import DateInputField, LimitedFileField, LimitedMultipleFileField
 from competency.db import utcnow
+from competency.blueprints.submissions import OnceFormMixin
 from competency.evidence.models import FEEDBACK_SOURCE_LABELS, KIND_LABELS
 from competency.evidence.services import EARLIEST_EVIDENCE_DATE, MAX_TEXT, MAX_TITLE
 
@@ -39,7 +40,7 @@ class CapabilityChoiceField(SelectMultipleField):
         pass
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(OnceFormMixin, FlaskForm):
     kind = ChoiceRadioField("What kind of evidence is this?", choices=KIND_CHOICES,
                             message="Choose what kind of evidence this is")
     title = StringField("Title", validators=[DataRequired("Enter a title"),

@@ -13,6 +13,7 @@ from competency.blueprints.evidence.picker import build_picker, current_level_co
 from competency.blueprints.guards import require_allowed, require_visible
 from competency.blueprints.navigation import add_nav_item
 from competency.db import utcnow
+from competency.blueprints.submissions import token_of
 from competency.errors import DomainError
 from competency.evidence import queries, services
 from competency.evidence.models import Attachment, Evidence, EvidenceKind, FeedbackSource
@@ -21,6 +22,7 @@ from competency.evidence.storage import get_storage
 from competency.extensions import db
 from competency.signoff.capabilities import capabilities_by_uuid, current_framework_version, version_contents
 from competency.signoff.queries import requests_citing
+from competency.submissions import services as submissions
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
@@ -160,8 +162,16 @@ def new_evidence():
     version, picker, older = _capability_picker(form, set(form.capabilities.data or []))
     if not _filtering(form) and form.validate_on_submit():
         try:
+            submission = submissions.claim(current_user, token_of(form), "evidence")
             evidence = services.create_evidence(current_user, **_service_fields(form))
             _attach_files(evidence, form)
+            submissions.complete(submission, evidence.id)
+        except submissions.AlreadySubmitted as done:  # a double click: the first one saved it
+            db.session.rollback()
+            flash("Evidence saved.", "info")
+            if done.object_id is None:
+                return redirect(url_for("evidence.list_evidence"))
+            return redirect(url_for("evidence.show_evidence", evidence_id=done.object_id))
         except DomainError as error:
             db.session.rollback()
             _attach_error(form, error)

@@ -5,6 +5,7 @@ from competency.blueprints.form_fields import LimitedFileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
+from competency.blueprints.submissions import OnceFormMixin
 from competency.accounts.models import SECTOR_LABELS
 
 
@@ -12,7 +13,7 @@ class MultiCheckboxField(SelectMultipleField):
     """Rendered as checkboxes by the forms macro."""
 
 
-class ShareForm(FlaskForm):
+class ShareForm(OnceFormMixin, FlaskForm):
     credential_ids = MultiCheckboxField("Credentials to share", coerce=int,
                                         validators=[DataRequired("Choose at least one credential to share")])
     expires_on = DateField("Link expires on", validators=[DataRequired("Enter the date the link stops working")],

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 
 from competency.blueprints.passport.forms import ShareForm
+from competency.blueprints.submissions import derived_secret, token_of
 from competency.errors import DomainError
 from competency.extensions import db
 from competency.passport import issuing, queries, sharing
@@ -17,6 +18,7 @@ from competency.passport.statements import capability_statements
 from competency.accounts.queries import organisations_administered
 from competency.blueprints.navigation import add_nav_item
 from competency.passport.policies import can_review_imports
+from competency.submissions import services as submissions
 
 bp = Blueprint("passport", __name__, url_prefix="/passport")
 add_nav_item("passport.index", "My passport", lambda user: True, order=40)
@@ -106,9 +108,20 @@ def new_share():
 def create_share():
     form = _share_form()
     if form.validate_on_submit():
+        once = token_of(form)
+        token = derived_secret("share", current_user.id, once) if once else None
         try:
+            submission = submissions.claim(current_user, once, "share_link")
             share, token = sharing.create_share(current_user, form.credential_ids.data,
-                                                expires_on=form.expires_on.data, note=form.note.data or "")
+                                                expires_on=form.expires_on.data, note=form.note.data or "",
+                                                token=token)
+            submissions.complete(submission, share.id)
+        except submissions.AlreadySubmitted as done:
+            db.session.rollback()
+            share = queries.share_of(current_user.id, done.object_id) if done.object_id else None
+            if share is None or token is None:
+                return redirect(url_for("passport.shares"))
+            return render_template("passport/share_created.html", share=share, url=sharing.share_url(token))
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "credential_ids").errors.append(error.message)

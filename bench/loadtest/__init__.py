@@ -1,0 +1,1 @@
+"""The load and fault suite (``make loadtest``): see bench/loadtest/README.md."""

@@ -1,0 +1,1 @@
+"""One-time form tokens: a double click on a create form makes one item (see services)."""
