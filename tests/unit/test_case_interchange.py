@@ -12,6 +12,7 @@ import pytest
 from competency.frameworks import case_mapping, case_reference, exports, queries, services
 from competency.frameworks.case_import import read_case_text
 from tests.case_support import FIXTURES, PACKAGES, by_identifier, schema_errors, without_uris
+from tests.case_support import uris as uris_of
 from tests.unit.frameworks_helpers import import_shipped
 
 BASE = "http://127.0.0.1:5000"
@@ -115,6 +116,7 @@ def test_reimporting_our_package_into_a_fresh_installation_keeps_every_crosswalk
         imported, _ = services.import_case_package(package, by=None, source_name="package.json", keep_status=True)
         _db.session.commit()
         again = json.loads(exports.render(imported, "case", base_url=BASE))
+        assert imported.kept_identifiers == []  # our own identifiers are derived again, nothing to keep
         _db.session.remove()
     crosswalk = [a for a in exported["CFAssociations"] if a["associationType"] in ("isRelatedTo", "exactMatchOf")]
     assert len(crosswalk) > 100
@@ -196,3 +198,79 @@ def test_a_broken_case_package_is_refused_listing_every_problem(db):
     assert "CFDocument.title is missing" in problems and "CFItems[0].identifier is missing" in problems
     assert "appears twice" in problems and "originNodeURI needs an identifier" in problems
     assert case_reference.all_documents() == []
+
+
+def _as_another_tool_would(package: dict, base: str) -> dict:
+    """The package after a round trip through another CASE tool that gives everything in it its own identifier and uri.
+
+    Every object of the package (document, items, associations, item types, concepts) gets a
+    new UUID and a uri on the other tool's host, and every link to one follows; links to
+    objects outside the package (crosswalk targets, a previous revision) are left alone.
+    """
+    objects = [package["CFDocument"], *package["CFItems"], *package["CFAssociations"],
+               *[entry for entries in package["CFDefinitions"].values() for entry in entries]]
+    renamed = {obj["identifier"]: str(uuid.uuid4()) for obj in objects}
+    text = json.dumps(package)
+    for old, new in renamed.items():
+        text = text.replace(old, new)
+    foreign = json.loads(text)
+
+    def rehost(value):
+        if isinstance(value, dict):
+            if value.get("identifier") in renamed.values() and "uri" in value:
+                value["uri"] = f"https://other-tool.example/uri/{value['identifier']}"
+            for inner in value.values():
+                rehost(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                rehost(inner)
+    rehost(foreign)
+    assert not any(old in json.dumps(foreign) for old in renamed)
+    return foreign
+
+
+def test_a_round_trip_through_a_tool_that_renames_every_identifier_changes_nothing(tmp_path):
+    """Before: item and document identifiers came back, but every association (and item type and concept) got a new one."""
+    from competency import create_app
+    from competency.extensions import db as _db
+    from competency.frameworks.commands import frameworks_cli
+    from competency.frameworks.loading import load_path
+    from config import TestingConfig
+    from tests.unit.frameworks_helpers import SHIPPED
+
+    def installation(name):
+        class Config(TestingConfig):
+            INSTANCE_DIR = tmp_path / name
+            SQLALCHEMY_DATABASE_URI = "sqlite://"
+            BASE_URL = BASE
+        return create_app(Config)
+
+    with installation("ours").app_context():
+        _db.create_all()
+        exported = json.loads(exports.render(import_shipped(), "case", base_url=BASE))
+        _db.session.remove()
+    foreign = _as_another_tool_would(exported, BASE)
+    path = tmp_path / "from-the-other-tool.json"
+    path.write_text(json.dumps(foreign, indent=2), encoding="utf-8")
+
+    app = installation("back-again")
+    with app.app_context():
+        _db.create_all()
+        for spec in load_path(SHIPPED / "external").specs("external_framework"):  # the reference lists, as on any installation
+            services.upsert_external_framework(spec)
+        _db.session.commit()
+        result = app.test_cli_runner().invoke(frameworks_cli, ["import-case", str(path)])
+        assert result.exit_code == 0, result.output
+        version = queries.version_by_number(queries.framework_by_slug(exported["CFDocument"]["officialSourceURL"].rsplit("/", 1)[-1]),
+                                            exported["CFDocument"]["version"])
+        again = exports.case_package(version, base_url=BASE)
+        _db.session.remove()
+    # Identifiers: document, items, associations and definitions, all as the other tool named them.
+    assert again["CFDocument"]["identifier"] == foreign["CFDocument"]["identifier"]
+    for collection in ("CFItems", "CFAssociations"):
+        assert [e["identifier"] for e in again[collection]] == [e["identifier"] for e in foreign[collection]], collection
+    for name, entries in foreign["CFDefinitions"].items():
+        assert [e["identifier"] for e in again["CFDefinitions"][name]] == [e["identifier"] for e in entries], name
+    # And everything else: only the uris differ (each now points at this installation).
+    assert without_uris(again) == without_uris(foreign)
+    assert all(uri.startswith(BASE) for uri in uris_of(again))
