@@ -135,3 +135,15 @@ def test_a_mapping_with_no_capabilities_is_refused_on_the_page(client, db, login
     html = response.get_data(as_text=True)
     assert "nhsuk-error-summary" in html and "No item is mapped to a capability" in html
     assert queries.framework_by_slug("what-standards-could-be") is None
+
+
+def test_the_framework_upload_sends_a_package_from_another_tool_to_its_mapping_page(client, db, login_as):
+    login_as("framework_editor")
+    page = client.get("/frameworks/upload")
+    values = read_form(page.get_data(as_text=True), "/frameworks/upload").values
+    response = client.post("/frameworks/upload", content_type="multipart/form-data",
+                           data={**values, "file": (io.BytesIO(WSCB.read_bytes()), WSCB.name)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert response.headers["Location"].endswith("/frameworks/references/20c5134f-423d-4097-a971-3dd5152bf507/mapping")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "kept as a reference framework" in page and "Items of type Cluster" in page

@@ -9,6 +9,7 @@ definition) and validates every body with its ``$ref``s resolved and formats che
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -77,8 +78,6 @@ class Walk:
 
 def _tolerated(source: dict) -> frozenset[str]:
     """Source identifiers that are not RFC 4122 UUIDs (kept as they are: they are the objects' identity)."""
-    import re
-
     pattern = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
     return frozenset(i for i in identifiers(source) if not pattern.search(i))
 
