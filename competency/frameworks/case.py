@@ -23,7 +23,10 @@ carry no ``CFDocumentURI`` and the document no ``CFPackageURI`` inside a package
 CFDocument shapes require). Links to external items point at this installation's
 ``CFItems`` endpoint with ``targetType: CASE``, so every ``uri`` in the package
 resolves here. Associations an import could not model (for example to an item this
-installation does not know) are kept and written back in their original place.
+installation does not know) are kept and written back in their original place, and
+the identifiers another tool gave to the associations, item types and concepts it
+did model are kept and written again, so a round trip through another tool keeps
+every identifier.
 
 Every identifier is a lowercase UUID derived as in :mod:`identifiers`, and every
 timestamp is ISO 8601 UTC with a ``Z``. The same version always exports to the same
@@ -74,6 +77,8 @@ class ImportedPackage:
     notes: list[str] = field(default_factory=list)
     # (position in the source list, association) for associations the model cannot hold.
     kept: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # (kind, what it names) -> the source identifier, where it differs from the derived one (see KeptIdentifier).
+    identifiers: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def iso_datetime(value: datetime) -> str:
@@ -97,6 +102,11 @@ def concept_uuid(slug: str, code: str) -> str:
     return ids._uuid(f"{slug}/profession/{code}")
 
 
+def association_ref(kind: str, origin: str, destination: str) -> str:
+    """What an association names, for keeping its source identifier: "<type> <origin> <destination>"."""
+    return f"{kind} {origin.lower()} {destination.lower()}"
+
+
 def external_document_uuid(slug: str) -> str:
     """The CFDocument identifier under which an external framework's items are served."""
     return ids._uuid(f"external-framework:{slug}")
@@ -104,7 +114,8 @@ def external_document_uuid(slug: str) -> str:
 
 class _Writer:
     def __init__(self, spec: FrameworkSpec, state: VersionState, base_url: str, externals: dict[str, ExternalFrameworkSpec],
-                 kept: list[tuple[int, dict[str, Any]]] | None = None, external_ids: dict[tuple[str, str], str] | None = None) -> None:
+                 kept: list[tuple[int, dict[str, Any]]] | None = None, external_ids: dict[tuple[str, str], str] | None = None,
+                 kept_ids: dict[tuple[str, str], str] | None = None) -> None:
         self.spec = spec
         self.state = state
         self.base = base_url.rstrip("/") + CASE_PATH
@@ -116,6 +127,13 @@ class _Writer:
         self.associations: list[dict[str, Any]] = []
         self.kept = kept or []
         self.external_ids = external_ids or {}
+        self.kept_ids = kept_ids or {}
+
+    def type_id(self, name: str) -> str:
+        return self.kept_ids.get(("item_type", name)) or item_type_uuid(name)
+
+    def concept_id(self, code: str) -> str:
+        return self.kept_ids.get(("concept", code)) or concept_uuid(self.spec.slug, code)
 
     def link(self, collection: str, identifier: str, title: str) -> dict[str, str]:
         return {"title": title, "identifier": identifier, "uri": f"{self.base}/{collection}/{identifier}"}
@@ -129,7 +147,8 @@ class _Writer:
         return {"title": title, "identifier": identifier, "uri": f"{self.base}/CFItems/{identifier}", "targetType": "CASE"}
 
     def associate(self, kind: str, origin: dict[str, str], destination: dict[str, str], sequence: int | None = None) -> None:
-        identifier = ids.association_uuid(self.doc_id, kind, origin["identifier"], destination["identifier"])
+        identifier = (self.kept_ids.get(("association", association_ref(kind, origin["identifier"], destination["identifier"])))
+                      or ids.association_uuid(self.doc_id, kind, origin["identifier"], destination["identifier"]))
         entry: dict[str, Any] = {
             "identifier": identifier,
             "uri": f"{self.base}/CFAssociations/{identifier}",
@@ -156,7 +175,7 @@ class _Writer:
             entry["abbreviatedStatement"] = abbreviation
         entry["listEnumeration"] = str(position)
         entry["CFItemType"] = item_type
-        entry["CFItemTypeURI"] = self.link("CFItemTypes", item_type_uuid(item_type), item_type)
+        entry["CFItemTypeURI"] = self.link("CFItemTypes", self.type_id(item_type), item_type)
         if notes:
             entry["notes"] = notes
         if keywords:
@@ -223,7 +242,7 @@ class _Writer:
                 self.associate("replacedBy", old, link)
         definitions: dict[str, Any] = {
             "CFItemTypes": [
-                {"identifier": item_type_uuid(name), "uri": f"{self.base}/CFItemTypes/{item_type_uuid(name)}",
+                {"identifier": self.type_id(name), "uri": f"{self.base}/CFItemTypes/{self.type_id(name)}",
                  "title": name, "description": description, "hierarchyCode": str(index), "lastChangeDateTime": self.when}
                 for index, (name, description) in enumerate([
                     (TYPE_PILLAR, "A pillar of practice"),
@@ -234,7 +253,7 @@ class _Writer:
         }
         if spec.professions:
             definitions["CFConcepts"] = [
-                {"identifier": concept_uuid(spec.slug, code), "uri": f"{self.base}/CFConcepts/{concept_uuid(spec.slug, code)}",
+                {"identifier": self.concept_id(code), "uri": f"{self.base}/CFConcepts/{self.concept_id(code)}",
                  "title": name, "keywords": f"profession:{code}", "hierarchyCode": code, "lastChangeDateTime": self.when}
                 for code, name in spec.professions
             ]
@@ -251,14 +270,17 @@ class _Writer:
 def export_package(spec: FrameworkSpec, state: VersionState, *, base_url: str,
                    externals: dict[str, ExternalFrameworkSpec] | None = None,
                    kept: list[tuple[int, dict[str, Any]]] | None = None,
-                   external_ids: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
+                   external_ids: dict[tuple[str, str], str] | None = None,
+                   kept_ids: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
     """The ``CFPackage`` for one framework version.
 
     ``kept`` are (source position, association) pairs an import could not model,
     put back where they were; ``external_ids`` are the identifiers of external items
-    that came from a CASE package (reference frameworks keep their own).
+    that came from a CASE package (reference frameworks keep their own); ``kept_ids``
+    are source identifiers of associations, item types and concepts, by
+    ``(kind, ref)`` as :class:`~competency.frameworks.case_models.KeptIdentifier` stores them.
     """
-    return _Writer(spec, state, base_url, externals or {}, kept, external_ids).package()
+    return _Writer(spec, state, base_url, externals or {}, kept, external_ids, kept_ids).package()
 
 
 def document_summary(spec: FrameworkSpec, state: VersionState, *, base_url: str) -> dict[str, Any]:

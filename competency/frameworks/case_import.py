@@ -15,6 +15,7 @@ from competency.frameworks import identifiers as ids
 from competency.frameworks.case import (
     ADOPTION_STATUS,
     CAREER_FRAMEWORK,
+    ITEM_TYPES,
     SLUG_RE,
     TYPE_CAPABILITY,
     TYPE_LEVEL,
@@ -23,6 +24,9 @@ from competency.frameworks.case import (
     CaseFormatError,
     ImportedPackage,
     VersionState,
+    association_ref,
+    concept_uuid,
+    item_type_uuid,
     parse_iso_datetime,
 )
 from competency.frameworks.loading import load_text
@@ -137,6 +141,8 @@ def read_package(data: dict[str, Any], source: str, externals: dict[str, Externa
     career: dict[str, int] = {}
     replaces: dict[str, str] = {}
     kept: list[tuple[int, dict[str, Any]]] = []
+    # (associationType, origin, destination, source identifier) of every association the model holds.
+    modelled: list[tuple[str, str, str, str]] = []
     external_index = _external_index(externals, external_ids)
     for index, assoc in enumerate(associations):
         if not isinstance(assoc, dict):
@@ -145,6 +151,7 @@ def read_package(data: dict[str, Any], source: str, externals: dict[str, Externa
         kind = assoc.get("associationType")
         origin = (assoc.get("originNodeURI") or {}).get("identifier")
         destination = (assoc.get("destinationNodeURI") or {}).get("identifier")
+        held = True
         if kind == "isChildOf" and origin in by_id:
             parent[origin] = destination
         elif kind == "hasSkillLevel" and origin in by_id:
@@ -161,6 +168,9 @@ def read_package(data: dict[str, Any], source: str, externals: dict[str, Externa
             # Not something pillars, levels and capabilities can hold (an item this installation
             # does not know, or another kind of association): kept as it is, in its place.
             kept.append((index, assoc))
+            held = False
+        if held and isinstance(assoc.get("identifier"), str) and isinstance(destination, str):
+            modelled.append((kind, origin, destination, assoc["identifier"]))
     if kept:
         notes.append(f"{len(kept)} association(s) to items this installation does not know (or of kinds it does not model) "
                      "are kept as they are and exported again")
@@ -220,7 +230,38 @@ def read_package(data: dict[str, Any], source: str, externals: dict[str, Externa
     checked = load_text(framework_to_yaml(spec), f"{source} (CFPackage)")
     if not checked.ok:
         raise CaseFormatError([f"{source}: {issue.message}" for issue in checked.issues])
-    return ImportedPackage(spec=spec, state=state, notes=notes, kept=kept)
+    return ImportedPackage(spec=spec, state=state, notes=notes, kept=kept,
+                           identifiers=_source_identifiers(spec, items, data.get("CFDefinitions"), modelled))
+
+
+def _source_identifiers(spec: FrameworkSpec, items: list[Any], definitions: Any,
+                        modelled: list[tuple[str, str, str, str]]) -> dict[tuple[str, str], str]:
+    """Identifiers another tool gave to what the export derives (associations, item types, concepts), where they differ.
+
+    Our own packages carry the derived identifiers, so for them this is empty.
+    """
+    kept: dict[tuple[str, str], str] = {}
+    for kind, origin, destination, identifier in modelled:
+        if identifier != ids.association_uuid(spec.version_id, kind, origin, destination):
+            kept.setdefault(("association", association_ref(kind, origin, destination)), identifier)
+    types: dict[str, str] = {}
+    definitions = definitions if isinstance(definitions, dict) else {}
+    for entry in definitions.get("CFItemTypes") or []:
+        if isinstance(entry, dict) and entry.get("title") in ITEM_TYPES and isinstance(entry.get("identifier"), str):
+            types.setdefault(entry["title"], entry["identifier"])
+    for item in items:
+        link = item.get("CFItemTypeURI") if isinstance(item, dict) else None
+        if isinstance(link, dict) and item.get("CFItemType") in ITEM_TYPES and isinstance(link.get("identifier"), str):
+            types.setdefault(item["CFItemType"], link["identifier"])
+    for name, identifier in types.items():
+        if identifier != item_type_uuid(name):
+            kept[("item_type", name)] = identifier
+    professions = {code for code, _ in spec.professions}
+    for entry in definitions.get("CFConcepts") or []:
+        code = entry.get("hierarchyCode") if isinstance(entry, dict) else None
+        if code in professions and isinstance(entry.get("identifier"), str) and entry["identifier"] != concept_uuid(spec.slug, code):
+            kept.setdefault(("concept", code), entry["identifier"])
+    return kept
 
 
 def is_platform_shape(data: dict[str, Any]) -> bool:

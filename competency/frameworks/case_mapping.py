@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from competency.extensions import db
 from competency.frameworks.case_models import CaseDocument
 from competency.frameworks.errors import FrameworkFileInvalid
 from competency.frameworks.loading import load_text
@@ -110,7 +111,7 @@ def kinds(nodes: dict[str, Node]) -> list[dict[str, Any]]:
         entry["count"] += 1
         entry["with_children"] += bool(node.children)
         entry["depth"] = min(entry["depth"], node.depth)
-        entry["education_levels"] += bool(node.data.get("educationLevel"))
+        entry["education_levels"] += _education_level(node.data) is not None
     return sorted(out.values(), key=lambda e: (e["depth"], e["kind"]))
 
 
@@ -133,7 +134,8 @@ def propose(document: CaseDocument) -> Mapping:
 
 
 def _education_level(data: dict[str, Any]) -> str | None:
-    value = data.get("educationLevel")
+    # OpenSALT's exports before CASE 1.1 name the field "educationalLevel" (and write one string).
+    value = data.get("educationLevel") if data.get("educationLevel") is not None else data.get("educationalLevel")
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str) and v.strip()), None)
     return value.strip() if isinstance(value, str) and value.strip() else None
@@ -241,9 +243,29 @@ def to_spec(document: CaseDocument, mapping: Mapping) -> FrameworkSpec:
 
 
 def create_draft(document: CaseDocument, mapping: Mapping, *, by) -> Any:
-    """Store the mapped framework as a draft version (the editor reviews and publishes it as usual)."""
-    from competency.frameworks import services
+    """Store the mapped framework as a draft version (the editor reviews and publishes it as usual).
+
+    Where the draft states a relation the source stated too (a pillar under the
+    document, a capability under the pillar it was under), the association keeps the
+    source identifier, like the document, pillars and capabilities do.
+    """
+    from competency.frameworks import exports, services
+    from competency.frameworks.case import association_ref
+    from competency.frameworks.case_models import KeptIdentifier
 
     spec = to_spec(document, mapping)
     version, _ = services.import_framework(spec, by=by, source_name=f"CASE {document.identifier}"[:200])
+    if version is None:
+        return version
+    stated = {}
+    for obj in document.of("CFAssociations"):
+        a = obj.data
+        stated.setdefault(association_ref(str(a["associationType"]), str(a["originNodeURI"]["identifier"]),
+                                          str(a["destinationNodeURI"]["identifier"])), a["identifier"])
+    for association in exports.case_package(version, base_url="")["CFAssociations"]:
+        ref = association_ref(association["associationType"], association["originNodeURI"]["identifier"],
+                              association["destinationNodeURI"]["identifier"])
+        if ref in stated and stated[ref] != association["identifier"] and len(ref) <= 600:
+            version.kept_identifiers.append(KeptIdentifier(kind="association", ref=ref, identifier=stated[ref]))
+    db.session.flush()
     return version

@@ -10,6 +10,8 @@
   the model cannot represent (for example ``isRelatedTo`` an item this
   installation does not know), kept verbatim with their place in the source list
   so the next export carries them again.
+* :class:`KeptIdentifier`: the source identifiers of the associations, item types
+  and concepts the model does represent, so they are exported under those again.
 """
 from __future__ import annotations
 
@@ -81,3 +83,27 @@ class KeptAssociation(db.Model):
     # Deleting a draft deletes what it kept.
     version: Mapped[FrameworkVersion] = relationship(
         backref=backref("kept_associations", order_by="KeptAssociation.position", cascade="all, delete-orphan"))
+
+
+class KeptIdentifier(db.Model):
+    """An identifier another CASE tool gave to something this platform would otherwise derive.
+
+    Pillars, levels and capabilities carry their source identifiers themselves; the
+    associations between them, the item types and the profession concepts are written
+    from the model on export, with identifiers derived from the version. When a package
+    came with other identifiers for them, they are kept here by what they name
+    (``kind`` "association": "<associationType> <origin> <destination>"; "item_type": the
+    type's name; "concept": the profession code), so the next export uses them again.
+    """
+
+    __tablename__ = "framework_case_identifier"
+    __table_args__ = (sa.UniqueConstraint("version_id", "kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("framework_version.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    ref: Mapped[str] = mapped_column(sa.String(600))
+    identifier: Mapped[str] = mapped_column(sa.String(IDENTIFIER_LENGTH))
+
+    version: Mapped[FrameworkVersion] = relationship(
+        backref=backref("kept_identifiers", order_by="KeptIdentifier.id", cascade="all, delete-orphan"))

@@ -9,8 +9,8 @@ are accepted, unknown properties and extensions are kept.
 On export the source objects come back in source order with every property.
 With ``uris="local"`` (what the CASE service serves) the ``uri`` of each object in
 the package, and of every link to an object in the package, points at this
-installation's CASE endpoints so that the links resolve here; with
-``uris="source"`` (``flask frameworks export-case --source-uris``) nothing at all
+installation's CASE endpoints so that the links resolve here, and every object is
+put in the binding's shapes (:mod:`case_conform`); with ``uris="source"`` (``flask frameworks export-case --source-uris``) nothing at all
 is changed, so a round trip through another CASE tool and back is exact.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from competency.accounts.models import User
 from competency.audit.services import record_event
 from competency.extensions import db
 from competency.frameworks.case import CASE_PATH, CaseFormatError
+from competency.frameworks.case_conform import conform_package
 from competency.frameworks.case_models import COLLECTIONS, IDENTIFIER_LENGTH, CaseDocument, CaseObject
 from competency.frameworks.models import ExternalFramework, ExternalItem
 
@@ -210,7 +211,8 @@ class _Rewriter:
         return value
 
     def own(self, obj: dict[str, Any], collection: str) -> dict[str, Any]:
-        if "uri" in obj and isinstance(obj.get("identifier"), str):
+        # Every object served here gets its uri here, also one the source left without (the binding requires it).
+        if isinstance(obj.get("identifier"), str):
             obj["uri"] = _local(self.base, collection, obj["identifier"])
         for name, inner in obj.items():
             if isinstance(inner, (dict, list)):
@@ -243,7 +245,8 @@ def export_reference(document: CaseDocument, *, base_url: str, uris: str = "loca
                             else copy.deepcopy(shape.get("value")))
         else:
             package[key] = copy.deepcopy((layout.get("extra") or {}).get(key))
-    return package
+    # Served here, the package is also held to the binding's shapes (see case_conform).
+    return conform_package(package) if rewriter else package
 
 
 def all_documents() -> list[CaseDocument]:

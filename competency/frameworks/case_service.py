@@ -139,10 +139,12 @@ def document(identifier: str) -> dict[str, Any] | None:
 
 def documents() -> list[dict[str, Any]]:
     """Every public CFDocument: our versions, then reference frameworks, then external frameworks."""
-    out = [document_summary(queries.version_spec(v), queries.version_state(v), base_url=base_url())
-           for v in queries.public_versions()]
+    versions = queries.public_versions()
+    out = [document_summary(queries.version_spec(v), queries.version_state(v), base_url=base_url()) for v in versions]
+    # A framework mapped from a reference framework keeps its identifier; once published it answers for it.
+    ours = {v.uuid.lower() for v in versions}
     out += [_with_package_link(case_reference.export_reference(d, base_url=base_url())["CFDocument"])
-            for d in case_reference.all_documents()]
+            for d in case_reference.all_documents() if d.key not in ours]
     out += [_with_package_link(p["CFDocument"]) for _, p in _external_packages()]
     return out
 

@@ -17,8 +17,10 @@ FORMATS = {
 
 def case_package(version: FrameworkVersion, *, base_url: str) -> dict:
     kept = [(association.position, association.data) for association in getattr(version, "kept_associations", [])]
+    kept_ids = {(row.kind, row.ref): row.identifier for row in getattr(version, "kept_identifiers", [])}
     return export_package(queries.version_spec(version), queries.version_state(version), base_url=base_url,
-                          externals=queries.external_specs(), kept=kept, external_ids=queries.external_item_ids())
+                          externals=queries.external_specs(), kept=kept, external_ids=queries.external_item_ids(),
+                          kept_ids=kept_ids)
 
 
 def render(version: FrameworkVersion, fmt: str, *, base_url: str) -> str:

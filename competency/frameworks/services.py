@@ -240,6 +240,14 @@ def import_case_package(package: ImportedPackage, *, by: User | None, source_nam
                 seen.add(key)
                 version.kept_associations.append(KeptAssociation(key=key, position=position, data=association))
         db.session.flush()
+    if version is not None and package.identifiers:
+        from competency.frameworks.case_models import IDENTIFIER_LENGTH, KeptIdentifier
+
+        # Another tool's identifiers for associations, item types and concepts: exported under them again.
+        version.kept_identifiers.extend(KeptIdentifier(kind=kind, ref=ref, identifier=identifier)
+                                        for (kind, ref), identifier in package.identifiers.items()
+                                        if len(ref) <= 600 and len(identifier) <= IDENTIFIER_LENGTH)
+        db.session.flush()
     if version is not None and keep_status and package.state.status != "draft":
         _apply_state(version, package.state, by=by)
     return version, diff

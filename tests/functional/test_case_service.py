@@ -6,7 +6,7 @@ import json
 import pytest
 
 from competency.frameworks import case_reference, exports, queries
-from tests.case_support import PACKAGES, local_path, schema_errors, strict_errors, uris
+from tests.case_support import PACKAGES, SAMPLES, local_path, schema_errors, strict_errors, uris
 from tests.unit.frameworks_helpers import import_shipped
 
 CASE = "/ims/case/v1p1"
@@ -109,4 +109,21 @@ def test_a_reference_framework_is_served_with_links_that_resolve(client, db, pat
     served = client.get(f"{CASE}/CFPackages/{data['CFDocument']['identifier']}").get_json()
     assert [i["identifier"] for i in served["CFItems"]] == [i["identifier"] for i in data["CFItems"]]
     for uri in sorted(uris(served)):
+        assert client.get(local_path(uri)).status_code == 200, uri
+
+
+def test_a_served_older_package_links_here_for_its_own_objects_and_to_the_source_for_the_rest(client, db):
+    """What Standards Could Be links to official Common Core items outside the package: those keep their source uri."""
+    (path,) = [p for p in SAMPLES if p.name.startswith("opensalt-framework-20c5134f")]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    case_reference.store_package(data, source=path.name, by=None)
+    db.session.commit()
+    served = client.get(f"{CASE}/CFPackages/{data['CFDocument']['identifier']}").get_json()
+    inside = {data["CFDocument"]["identifier"], *(o["identifier"] for o in data["CFItems"] + data["CFAssociations"]),
+              *(o["identifier"] for o in data["CFDefinitions"]["CFItemTypes"])}
+    outside = [a["destinationNodeURI"] for a in served["CFAssociations"] if a["destinationNodeURI"]["identifier"] not in inside]
+    assert len(outside) == 21 and all(link["uri"].startswith("http://opensalt-staging.opened.com/uri/") for link in outside)
+    local = sorted(u for u in uris(served) if not u.startswith("http://opensalt-staging"))
+    assert len(local) == 1 + 16 + 39 + 3  # the document, its items, associations and item types
+    for uri in local:
         assert client.get(local_path(uri)).status_code == 200, uri

@@ -71,6 +71,7 @@ def mapping_form(kinds: list[dict], proposal, formdata=None):
     for index, kind in enumerate(kinds):
         setattr(MappingForm, f"role_{index}", SelectField(
             f"Items of type {kind['kind']}", choices=[SelectChoice(k, v) for k, v in ROLES.items()],
+            validators=[InputRequired(f"Choose what items of type {kind['kind']} become")],
             default=proposal.roles.get(kind["kind"], "capability")))
     data = {"slug": proposal.slug, "version": proposal.version, "level_source": proposal.level_source
             if proposal.level_source != "branch" else "single", "level_name": proposal.level_name}
