@@ -1,7 +1,7 @@
 """Identifiers another CASE tool gave to a version's associations, item types and concepts, kept for export (#17).
 
 Revision ID: 78da469b870b
-Revises: 935e54c10b61
+Revises: a7c3f19e2d45
 Create Date: 2026-12-01 23:58:51.184700
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '78da469b870b'
-down_revision = '935e54c10b61'
+down_revision = 'a7c3f19e2d45'
 branch_labels = None
 depends_on = None
 
