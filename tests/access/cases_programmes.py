@@ -66,7 +66,7 @@ CASES = [
          json=lambda w: {"start_on": "2026-11-16", "end_on": "2026-11-18", "reason": "sickness"},
          expect=parties(practitioner=403, preceptor=201, lead=201)),
     Case("api.sign_enrolment_milestone", lambda w: _api(w, "/milestones/learning_agreement/signatures"),
-         method="POST", json=lambda w: {"goals": "Own caseload"}, expect=parties(201, 201, 201)),
+         method="POST", json=lambda w: {}, expect=parties(201, 201, 201)),
     Case("api.create_supervision", lambda w: _api(w, "/supervisions"), method="POST",
          json=lambda w: {"held_on": "2026-11-09", "minutes": 60}, expect=parties(201, 201, 403)),
     Case("api.create_checkin", lambda w: _api(w, "/checkins"), method="POST",
@@ -94,6 +94,8 @@ def build(world) -> None:
                                         reason=PauseReason.other, by=world.lead, on=date(2026, 11, 10))
     reviews.save_review(world.enrolment.milestone("learning_agreement"), by=world.practitioner, at=world.lead.created_at,
                         goals="Build confidence with home visits")
+    reviews.save_review(world.enrolment.milestone("learning_agreement"), by=world.preceptor, at=world.lead.created_at,
+                        preceptor_feedback="Agreed weekly supervision")
     world.moderated = services.enrol(practitioner=world.peer, template=ot, organisation=world.home,
                                      preceptor=world.preceptor, lead=world.lead, start_on=START, by=world.lead,
                                      on=START).enrolment

@@ -99,12 +99,12 @@ class TestReviews:
         response = browser.submit(url, {"reflection": "First weeks on the reablement team",
                                         "goals": "Run my own caseload by March", "action": "sign"})
         assert response.status_code == 302
-        for person in (team.preceptor, team.lead):
+        for person, section in ((team.preceptor, {"preceptor_feedback": "Agreed weekly supervision"}),
+                                (team.lead, {"lead_comments": ""})):
             login(person)
             page = text(browser.get(url))
             assert "Run my own caseload by March" in page
-            response = browser.submit(url, {"reflection": "First weeks on the reablement team",
-                                            "goals": "Run my own caseload by March", "action": "sign"})
+            response = browser.submit(url, {**section, "action": "sign"})
             assert response.status_code == 302
         page = text(browser.get(url))
         assert "Completed 11 January 2027" in page
@@ -129,9 +129,11 @@ class TestReviews:
     def test_completing_the_final_review_records_a_completion(self, browser, login, team):
         enrolment = enrol_on(team)
         url = f"/programmes/enrolments/{enrolment.id}/milestones/final_review"
-        for person in (team.practitioner, team.preceptor, team.lead):
+        for person, section in ((team.practitioner, {"reflection": "A year of growth"}),
+                                (team.preceptor, {"preceptor_feedback": "A confident practitioner now"}),
+                                (team.lead, {"lead_comments": "Congratulations"})):
             login(person)
-            assert browser.submit(url, {"reflection": "A year of growth", "action": "sign"}).status_code == 302
+            assert browser.submit(url, {**section, "action": "sign"}).status_code == 302
         completion = db.session.query(ProgrammeCompletion).one()
         assert completion.practitioner_id == team.practitioner.id
         login(team.practitioner)

@@ -28,13 +28,23 @@ class EnrolForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    reflection = TextAreaField("Reflection", validators=[Length(max=20000)],
-                               description="What has gone well, what has been hard, and what you learned.")
-    development_plan = TextAreaField("Development plan for the next period", validators=[Length(max=20000)])
-    goals = TextAreaField("Goals", validators=[Length(max=20000)])
+    """Every section's fields; the view reads only the sections the signed-in person writes."""
+
+    # The preceptee's section.
+    reflection = TextAreaField("Your reflection", validators=[Length(max=20000)],
+                               description="What has gone well, what has been hard, and what you have learned.")
+    goals = TextAreaField("Your goals for the next period", validators=[Length(max=20000)])
+    # The preceptor's section: reflective, not a re-test of competence (HCPC principle 3).
+    preceptor_feedback = TextAreaField(
+        "Your reflection on the period", validators=[Length(max=20000)],
+        description="How the period has gone from your side and the support you have given. This review is "
+                    "reflective: competence is signed off separately, not re-tested here.")
+    development_plan = TextAreaField("Development plan agreed for the next period", validators=[Length(max=20000)])
     has_concern = BooleanField("Raise a concern", description="Makes the 9-month review required.")
-    concerns = TextAreaField("Concerns", validators=[Length(max=20000)],
-                             description="Describe any concern so it can be followed up.")
+    concerns = TextAreaField("The concern", validators=[Length(max=20000)],
+                             description="Describe the concern so it can be followed up.")
+    # The lead's section.
+    lead_comments = TextAreaField("Your comments", validators=[Length(max=20000)])
 
 
 class SupervisionForm(FlaskForm):
