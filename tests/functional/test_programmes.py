@@ -54,7 +54,8 @@ class TestEnrolling:
         login(team.lead)
         response = browser.submit("/programmes/enrol", {
             "practitioner_id": team.practitioner.id, "template": "ahp-preceptorship",
-            "preceptor_id": team.preceptor.id, "lead_id": team.lead.id, "start_on": "2027-01-04", "fte": "1"})
+            "preceptor_id": team.preceptor.id, "lead_id": team.lead.id, "start_on": "2027-01-04", "fte": "1",
+            "confirm": "yes"})
         assert response.status_code == 302, text(response)[:2000]
         page = text(browser.get(response.headers["Location"]))
         for due in ("18 January 2027", "5 April 2027", "5 July 2027", "4 January 2028"):
@@ -66,7 +67,7 @@ class TestEnrolling:
         login(team.lead)
         response = browser.submit("/programmes/enrol", {
             "practitioner_id": team.practitioner.id, "template": "ot-social-care-asye",
-            "preceptor_id": team.preceptor.id, "lead_id": team.lead.id, "start_on": "2027-02-15"},
+            "preceptor_id": team.preceptor.id, "lead_id": team.lead.id, "start_on": "2027-02-15", "confirm": "yes"},
             follow_redirects=True)
         assert "63 days after" in text(response)
         assert db.session.query(Enrolment).one().start_warning
@@ -78,7 +79,8 @@ class TestEnrolling:
                 "preceptor_id": junior.id, "lead_id": team.lead.id, "start_on": "2027-01-04"}
         refused = browser.submit("/programmes/enrol", data)
         assert refused.status_code == 400 and "12 months" in text(refused)
-        accepted = browser.submit("/programmes/enrol", {**data, "override_reason": "Senior OT co-supervises"})
+        accepted = browser.submit("/programmes/enrol", {**data, "override_reason": "Senior OT co-supervises",
+                                                        "confirm": "yes"})
         assert accepted.status_code == 302
 
     def test_people_from_other_organisations_cannot_be_chosen(self, browser, login, team):

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from competency.blueprints.guards import require_allowed
 from competency.blueprints.programmes import lists  # noqa: F401  (registers the list and enrol pages)
 from competency.blueprints.programmes import review_pages  # noqa: F401  (registers the milestone review pages)
+from competency.blueprints.programmes import start_date  # noqa: F401  (registers the start date page)
 from competency.blueprints.programmes.blueprint import bp, field_error, load_enrolment, load_milestone
 from competency.blueprints.programmes.charts import confidence_chart
 from competency.blueprints.programmes.forms import (
@@ -25,6 +26,7 @@ from competency.preceptorship import logs, policies, queries, services
 from competency.preceptorship.models import PauseReason
 from competency.preceptorship.progress import progress_of
 from competency.preceptorship.specs import EVIDENCE_KINDS
+from competency.preceptorship.withdrawal import withdrawal_impact
 
 __all__ = ["bp"]
 
@@ -222,6 +224,7 @@ def withdraw(enrolment_id: int):
     enrolment = load_enrolment(enrolment_id, full=True)
     require_allowed(enrolment.is_open and policies.can_manage_enrolment(current_user, enrolment))
     form = WithdrawForm()
+    impact = withdrawal_impact(enrolment, by=current_user, on=queries.today())
     if form.validate_on_submit():
         try:
             services.withdraw(enrolment, reason=form.reason.data, by=current_user, on=queries.today())
@@ -230,10 +233,13 @@ def withdraw(enrolment_id: int):
             field_error(form, error, "reason")
         else:
             db.session.commit()
-            flash("The programme has been withdrawn. Its history is kept.", "info")
+            told = " and ".join(person.display_name for person, _ in impact.told)
+            verb = "has" if len(impact.told) == 1 else "have"
+            flash("The programme has been withdrawn. Its history is kept." + (f" {told} {verb} been told." if told else ""),
+                  "info")
             return redirect(url_for("programmes.timeline", enrolment_id=enrolment_id))
-    return _form_page(form, enrolment, title="Withdraw from the programme", submit="Withdraw",
-                      fields=["reason"], button_class="nhsuk-button--warning", status=400 if form.errors else 200)
+    return render_template("programmes/withdraw.html", form=form, enrolment=enrolment, impact=impact), \
+        400 if form.errors else 200
 
 
 @bp.route("/enrolments/<int:enrolment_id>/moderation", methods=["GET", "POST"])
