@@ -166,3 +166,19 @@ class TestRetiring:
         assert retire_impact(v1).pending == 1
         retire_and_tell(v1, by=None)
         assert "Your request for PP-REG-01 is against a retired version" in titles(people[3])
+
+
+def test_the_impact_costs_the_same_statements_for_one_holder_or_many(world, count_queries):
+    org, v1, people, preceptor = world
+    draft = draft_with_a_clause_added(v1)
+    recognise(people[0], code(v1, "PP-REG-02"), org)
+    db.session.expire_all()
+    with count_queries() as few:
+        assert publish_impact(draft).holders == 1
+    for person in people[1:]:
+        recognise(person, code(v1, "PP-REG-02"), org)
+        recognise(person, code(v1, "PP-REG-01"), org)
+    db.session.expire_all()
+    with count_queries() as many:
+        assert publish_impact(draft).holders == 4
+    assert len(many) == len(few)
