@@ -61,6 +61,10 @@ class VersionImpact:
         return self.holders - len(self.affected)
 
     @property
+    def people_to_tell(self) -> int:
+        return len(set(self.affected) | set(self.requesters))
+
+    @property
     def pending(self) -> int:
         return sum(len(codes) for codes in self.requesters.values())
 

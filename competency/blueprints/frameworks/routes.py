@@ -240,7 +240,7 @@ def _refused(slug: str, exc: DomainError):
 
 
 def _told(impact) -> str:
-    people = len(set(impact.affected) | set(impact.requesters))
+    people = impact.people_to_tell
     if not people:
         return "Nobody needed to be told."
     return f"{people} {'person has' if people == 1 else 'people have'} been told what it means for them."
