@@ -133,6 +133,12 @@ def signatures_voided_by(milestone: EnrolmentMilestone, overrides: Mapping[str, 
     return sorted(voided, key=lambda s: PARTY_ORDER.index(s.party))
 
 
+def readers_of(milestone: EnrolmentMilestone, party: str) -> list[MilestoneSignature]:
+    """Other parties' standing signatures that read ``party``'s section as it is (changing it voids them)."""
+    return [signature for signature in current_signatures(milestone).values()
+            if signature.party != party and (signature.read_sections or {}).get(party) is not None]
+
+
 def why_voided(signature: MilestoneSignature, milestone: EnrolmentMilestone, overrides: Mapping[str, Any]) -> str:
     """In words, which section's change stops this signature standing."""
     label = milestone.enrolment.template_version.party_label

@@ -114,6 +114,7 @@ def test_each_person_edits_only_their_own_section(browser, login, team, signed_b
     _, url = signed_by_preceptor
     login(team.practitioner)
     page = text(browser.get(url))
+    assert "Tom Preceptor signed having read this section. If you change it, they will need to sign again" in page
     assert 'name="reflection"' in page and 'name="preceptor_feedback"' not in page
     assert "Sam has grown in confidence." in page  # Tom's section, read-only
     # A field of someone else's section sent anyway is ignored, not saved.

@@ -19,7 +19,7 @@ from competency.extensions import db
 from competency.preceptorship import policies, queries, reviews
 from competency.preceptorship.errors import ResignConfirmationNeeded
 from competency.preceptorship.progress import progress_of
-from competency.preceptorship.review_sections import SECTIONS, parties_of
+from competency.preceptorship.review_sections import SECTIONS, parties_of, readers_of
 from competency.preceptorship.specs import EVIDENCE_KINDS
 
 ACTIONS = ("save", "sign", "edit")
@@ -37,6 +37,7 @@ def _page(enrolment, item, form, *, status: int = 200):
     return render_template("programmes/milestone.html", enrolment=enrolment, item=item, view=progress.view(item.code),
                            form=form, can_write=can_write, mine=parties, sections=SECTIONS,
                            section_parties=parties_of(item), evidence_kinds=EVIDENCE_KINDS,
+                           readers={party: readers_of(item, party) for party in parties},
                            progress=progress), status
 
 
