@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from competency.blueprints.api.blueprint import ProblemError, api_user
 from competency.blueprints.api.openapi import api_route
 from competency.extensions import db
-from competency.frameworks import queries, services
+from competency.frameworks import queries
 from competency.frameworks.errors import FrameworkFileInvalid
 from competency.frameworks.models import Framework, FrameworkVersion
 from competency.frameworks.policies import can_edit_frameworks, can_view_version

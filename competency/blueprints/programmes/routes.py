@@ -8,7 +8,7 @@ from competency.blueprints.guards import require_allowed
 from competency.blueprints.programmes import lists  # noqa: F401  (registers the list and enrol pages)
 from competency.blueprints.programmes import review_pages  # noqa: F401  (registers the milestone review pages)
 from competency.blueprints.programmes import start_date  # noqa: F401  (registers the start date page)
-from competency.blueprints.programmes.blueprint import bp, field_error, load_enrolment, load_milestone
+from competency.blueprints.programmes.blueprint import bp, field_error, load_enrolment
 from competency.blueprints.programmes.charts import confidence_chart
 from competency.blueprints.programmes.forms import (
     FteForm,
