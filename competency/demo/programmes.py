@@ -77,7 +77,14 @@ def _person(ctx: DemoContext, email, name, profession, registration, title, band
 
 
 def _sign(milestone, people: dict, day: date, **text) -> None:
-    reviews.save_review(milestone, by=people["preceptee"], at=_at(day, 10), **text)
+    """Each party writes their own section, then everyone signs."""
+    from competency.preceptorship.review_sections import FIELD_OWNER
+
+    text.setdefault("preceptor_feedback", "We talked the period through together; the support and plan are agreed.")
+    for party in ("preceptee", "preceptor", "lead"):
+        mine = {name: value for name, value in text.items() if FIELD_OWNER[name] == party}
+        if mine:
+            reviews.save_review(milestone, by=people[party], at=_at(day, 10), **mine)
     for party in milestone.definition.signed_by:
         reviews.sign_milestone(milestone, by=people[party], at=_at(day), on=day)
 

@@ -215,7 +215,9 @@ def _change_status(slug: str, number: str, change, done: str) -> None:
 @click.argument("version")
 def publish(slug: str, version: str):
     """Publish a draft version; it can never be changed afterwards."""
-    _change_status(slug, version, services.publish_version, "Published")
+    from competency.signoff.version_changes import publish_and_tell  # tells people whose sign-offs stop counting
+
+    _change_status(slug, version, publish_and_tell, "Published")
 
 
 @frameworks_cli.command("retire")
@@ -223,7 +225,9 @@ def publish(slug: str, version: str):
 @click.argument("version")
 def retire(slug: str, version: str):
     """Retire a published version (sign-offs made against it stay valid)."""
-    _change_status(slug, version, services.retire_version, "Retired")
+    from competency.signoff.version_changes import retire_and_tell  # tells people with requests waiting on it
+
+    _change_status(slug, version, retire_and_tell, "Retired")
 
 
 @frameworks_cli.command("export")

@@ -24,3 +24,18 @@ class TemplateNotFound(NotFound):
 
 class EnrolmentRuleError(DomainError):
     """A programme rule was not met (the ``rule`` names which)."""
+
+
+class ResignConfirmationNeeded(Conflict):
+    """Saving would stop other people's signatures standing, and nobody has agreed to that yet.
+
+    ``signatures`` lists ``(party, signer name, why)`` for each signature that would stop
+    standing, so the page can ask before anything is saved.
+    """
+
+    rule = "review-change-confirmed"
+
+    def __init__(self, signatures: list[tuple[str, str, str]]) -> None:
+        names = ", ".join(f"{name} ({party})" for party, name, _ in signatures)
+        super().__init__(f"Saving this change means {names} will need to sign again. Confirm to save it.")
+        self.signatures = signatures

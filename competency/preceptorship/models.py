@@ -256,11 +256,16 @@ class EnrolmentMilestone(db.Model):
     is_required: Mapped[bool] = mapped_column(default=True)
     is_after_completion: Mapped[bool] = mapped_column(default=False)
     completed_on: Mapped[date | None] = mapped_column(sa.Date)
+    # The review, one section per party (competency.preceptorship.review_sections says which
+    # field is whose): the preceptee's reflection and goals; the preceptor's reflection on the
+    # period, the development plan and any concern; the lead's comments.
     reflection: Mapped[str] = mapped_column(sa.Text, default="")
     development_plan: Mapped[str] = mapped_column(sa.Text, default="")
     goals: Mapped[str] = mapped_column(sa.Text, default="")
     concerns: Mapped[str] = mapped_column(sa.Text, default="")
     has_concern: Mapped[bool] = mapped_column(default=False)
+    preceptor_feedback: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    lead_comments: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     review_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     # Done at an earlier employer and carried here (the issuer's name); never signed again.
@@ -277,7 +282,13 @@ class EnrolmentMilestone(db.Model):
 
 
 class MilestoneSignature(db.Model):
-    """One party signing one version of a review; a later edit needs a fresh signature."""
+    """One party signing their section of a review, and what they read of the other sections.
+
+    The signature stands while the signer's own section is unchanged and every other section
+    that had been written when they signed still reads as it did (``read_sections``). Rows
+    from before reviews had sections, whose text had changed since, carry no ``section_hash``
+    and never stand again; they stay on record.
+    """
 
     __tablename__ = "milestone_signature"
 
@@ -287,8 +298,13 @@ class MilestoneSignature(db.Model):
     party: Mapped[str] = mapped_column(sa.String(20))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     signer_name: Mapped[str] = mapped_column(sa.String(120))
-    # SHA-256 of the review text signed.
+    # SHA-256 of the whole review as it stood when signed (every section's hash).
     content_hash: Mapped[str] = mapped_column(sa.String(64))
+    # SHA-256 of the signer's own section as signed.
+    section_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # {party: SHA-256 of that section as read, or null when it was still empty}, and its digest.
+    read_sections: Mapped[dict | None] = mapped_column(sa.JSON)
+    read_digest: Mapped[str | None] = mapped_column(sa.String(64))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     milestone: Mapped[EnrolmentMilestone] = relationship(back_populates="signatures")

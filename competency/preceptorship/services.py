@@ -30,6 +30,8 @@ from competency.preceptorship.models import (
 )
 from competency.recognition import carry
 from competency.preceptorship.scheduling import Timing, add_months, check_supervision, due_soon_on, programme_dates
+from competency.preceptorship.start_dates import check_start_date
+from competency.preceptorship.withdrawal import tell_about_withdrawal
 from competency.reminders.outbox import notify
 from competency.reminders.sources.base import link_to
 
@@ -129,6 +131,7 @@ def enrol(*, practitioner: User, template: TemplateVersion, organisation: Organi
     if template.status != TemplateStatus.published:
         raise EnrolmentRuleError(f"{template.title} version {template.version} is not open for enrolment.",
                                  field="template", rule="template-published")
+    check_start_date(start_on, on)
     if not has_role(practitioner, organisation, Role.practitioner):
         raise NotFound(f"{practitioner.display_name} is not a practitioner at {organisation.name}.",
                        field="practitioner_id")
@@ -296,6 +299,7 @@ def withdraw(enrolment: Enrolment, *, reason: str, by: User, on: date) -> Enrolm
     db.session.flush()
     record_event("programme.withdrawn", actor=by, organisation=enrolment.organisation_id, subject=enrolment,
                  data={"reason": reason, "on": on.isoformat()})
+    tell_about_withdrawal(enrolment, by=by)
     return enrolment
 
 

@@ -27,6 +27,20 @@ def current_framework_version() -> FrameworkVersion | None:
         .limit(1))
 
 
+def progress_framework_version() -> FrameworkVersion | None:
+    """The version people's progress is shown against: the current published one, or, when every
+    version has been retired, the most recently retired one, so nobody's sign-offs drop out of view."""
+    current = current_framework_version()
+    if current is not None:
+        return current
+    return db.session.scalar(
+        sa.select(FrameworkVersion).join(Framework)
+        .where(FrameworkVersion.status == VersionStatus.retired)
+        .order_by((Framework.slug == DEFAULT_FRAMEWORK_SLUG).desc(), FrameworkVersion.retired_at.desc(),
+                  FrameworkVersion.id.desc())
+        .limit(1))
+
+
 def find_capability(identifier: str, version: FrameworkVersion | None = None) -> Capability | None:
     """The capability with this stable identifier: in ``version`` when given, else in the newest
     published or retired version that holds it (so sign-offs against retired versions still resolve)."""

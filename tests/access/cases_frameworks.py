@@ -8,6 +8,13 @@ EDITORS = ("admin", "foreign_admin", "editor")
 NOT_EDITORS = ("practitioner", "peer", "preceptor", "lead", "foreign_preceptor", "foreign_lead", "analyst")
 
 
+def _fingerprint(action: str, version) -> str:
+    """What the confirmation page would carry, so a confirmed change can be sent without the page."""
+    from competency.signoff.version_changes import publish_impact, retire_impact
+
+    return (publish_impact if action == "publish" else retire_impact)(version).fingerprint
+
+
 def editors(status, others):
     return {**{role: status for role in EDITORS}, **{role: others for role in NOT_EDITORS}}
 
@@ -31,8 +38,18 @@ CASES = [
          expect=editors(302, 404)),
     Case("frameworks.publish_version", lambda w: f"/frameworks/{SLUG}/versions/1.0.0/publish", method="POST",
          expect=editors(409, 403), id="frameworks.publish_version-published"),
+    Case("frameworks.publish_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/publish",
+         expect=editors(200, 404), id="frameworks.publish_version-impact"),
+    Case("frameworks.publish_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/publish", method="POST",
+         data=lambda w: {"confirm": "yes", "impact": _fingerprint("publish", w.framework_draft)},
+         expect=editors(302, 404), id="frameworks.publish_version-confirmed"),
     Case("frameworks.retire_version", lambda w: f"/frameworks/{SLUG}/versions/1.0.0/retire", method="POST",
          expect=editors(302, 403)),
+    Case("frameworks.retire_version", lambda w: f"/frameworks/{SLUG}/versions/1.0.0/retire",
+         expect=editors(200, 403), id="frameworks.retire_version-impact"),
+    Case("frameworks.retire_version", lambda w: f"/frameworks/{SLUG}/versions/1.0.0/retire", method="POST",
+         data=lambda w: {"confirm": "yes", "impact": _fingerprint("retire", w.framework_version)},
+         expect=editors(302, 403), id="frameworks.retire_version-confirmed"),
     Case("frameworks.discard_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/discard", method="POST",
          expect=editors(302, 404)),
     Case("case.list_documents", lambda w: "/ims/case/v1p1/CFDocuments", anonymous=200),

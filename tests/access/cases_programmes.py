@@ -17,6 +17,13 @@ PILLARS = ["professional_practice", "facilitation_of_learning", "leadership", "e
            "integrated_working"]
 
 
+def _today() -> str:
+    """Web forms check start dates against today (at most 12 months back), so these cases use today."""
+    from competency.preceptorship.queries import today
+
+    return today().isoformat()
+
+
 def parties(practitioner=200, preceptor=200, lead=200) -> dict:
     return {**OUTSIDERS, "practitioner": practitioner, "preceptor": preceptor, "lead": lead}
 
@@ -35,9 +42,13 @@ CASES = [
     Case("programmes.cohort", lambda w: "/programmes/cohort", expect=LEADS_ONLY),
     Case("programmes.cohort_csv", lambda w: "/programmes/cohort.csv", expect=LEADS_ONLY),
     Case("programmes.enrol", lambda w: "/programmes/enrol", expect=LEADS_ONLY),
-    Case("programmes.enrol", lambda w: "/programmes/enrol", method="POST", id="programmes.enrol-peer",
+    Case("programmes.enrol", lambda w: "/programmes/enrol", method="POST", id="programmes.enrol-check",
          data=lambda w: {"practitioner_id": w.peer.id, "template": "ahp-preceptorship",
-                         "preceptor_id": w.preceptor.id, "lead_id": w.lead.id, "start_on": "2026-11-02"},
+                         "preceptor_id": w.preceptor.id, "lead_id": w.lead.id, "start_on": _today()},
+         expect={**EVERYONE_ELSE_403, "lead": 200, "foreign_lead": 400}),
+    Case("programmes.enrol", lambda w: "/programmes/enrol", method="POST", id="programmes.enrol-peer",
+         data=lambda w: {"practitioner_id": w.peer.id, "template": "ahp-preceptorship", "confirm": "yes",
+                         "preceptor_id": w.preceptor.id, "lead_id": w.lead.id, "start_on": _today()},
          expect={**EVERYONE_ELSE_403, "lead": 302, "foreign_lead": 400}),
     Case("programmes.timeline", lambda w: _url(w), expect=parties()),
     Case("programmes.milestone", lambda w: _url(w, "/milestones/learning_agreement"), expect=parties()),
@@ -55,18 +66,23 @@ CASES = [
     Case("programmes.edit_pause", lambda w: _url(w, f"/pauses/{w.pause.id}"), expect=parties(practitioner=403)),
     Case("programmes.change_fte", lambda w: _url(w, "/fte"), expect=parties(practitioner=403, preceptor=403)),
     Case("programmes.withdraw", lambda w: _url(w, "/withdraw"), expect=parties(practitioner=403, preceptor=403)),
+    Case("programmes.change_start", lambda w: _url(w, "/start-date"), expect=parties(practitioner=403, preceptor=403)),
+    # On the peer's programme (nothing recorded on it yet), moved to today, so it holds whatever the date.
+    Case("programmes.change_start", lambda w: f"/programmes/enrolments/{w.moderated.id}/start-date", method="POST",
+         id="programmes.change_start-post", data=lambda w: {"start_on": _today(), "reason": "Typed the wrong day"},
+         expect={**OUTSIDERS, "practitioner": 404, "peer": 403, "preceptor": 403, "lead": 302}),
     Case("programmes.record_moderation", lambda w: f"/programmes/enrolments/{w.moderated.id}/moderation",
          expect={**OUTSIDERS, "practitioner": 404, "peer": 403, "preceptor": 403, "lead": 200}),
     Case("api.create_enrolment", lambda w: "/api/v1/enrolments", method="POST",
          json=lambda w: {"practitioner_id": w.peer.id, "template": "ahp-preceptorship", "preceptor_id": w.preceptor.id,
-                         "lead_id": w.lead.id, "start_on": "2026-11-02"},
+                         "lead_id": w.lead.id, "start_on": _today()},
          expect={**EVERYONE_ELSE_403, "lead": 201, "foreign_lead": 404}),
     Case("api.get_enrolment", lambda w: _api(w), expect=parties()),
     Case("api.create_enrolment_pause", lambda w: _api(w, "/pauses"), method="POST",
          json=lambda w: {"start_on": "2026-11-16", "end_on": "2026-11-18", "reason": "sickness"},
          expect=parties(practitioner=403, preceptor=201, lead=201)),
     Case("api.sign_enrolment_milestone", lambda w: _api(w, "/milestones/learning_agreement/signatures"),
-         method="POST", json=lambda w: {"goals": "Own caseload"}, expect=parties(201, 201, 201)),
+         method="POST", json=lambda w: {}, expect=parties(201, 201, 201)),
     Case("api.create_supervision", lambda w: _api(w, "/supervisions"), method="POST",
          json=lambda w: {"held_on": "2026-11-09", "minutes": 60}, expect=parties(201, 201, 403)),
     Case("api.create_checkin", lambda w: _api(w, "/checkins"), method="POST",
@@ -94,6 +110,8 @@ def build(world) -> None:
                                         reason=PauseReason.other, by=world.lead, on=date(2026, 11, 10))
     reviews.save_review(world.enrolment.milestone("learning_agreement"), by=world.practitioner, at=world.lead.created_at,
                         goals="Build confidence with home visits")
+    reviews.save_review(world.enrolment.milestone("learning_agreement"), by=world.preceptor, at=world.lead.created_at,
+                        preceptor_feedback="Agreed weekly supervision")
     world.moderated = services.enrol(practitioner=world.peer, template=ot, organisation=world.home,
                                      preceptor=world.preceptor, lead=world.lead, start_on=START, by=world.lead,
                                      on=START).enrolment

@@ -77,6 +77,9 @@ def test_editor_uploads_reviews_and_publishes_a_new_version(site, page, tmp_path
     assert "PP-REG-01" in page.inner_text("table")
     assert_accessible(page)
 
+    page.click("a:has-text('Publish version 1.1.0')")
+    page.wait_for_selector("h1:has-text('Publish version 1.1.0?')")
+    assert_accessible(page)
     page.click("button:has-text('Publish version 1.1.0')")
     page.wait_for_selector("h1:has-text('Versions and downloads')")
     assert "Published Shared multiprofessional capability framework 1.1.0" in page.content()

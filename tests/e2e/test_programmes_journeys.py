@@ -45,7 +45,10 @@ def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     page.select_option("#template", value="ahp-preceptorship")
     page.select_option("#preceptor_id", label="Tom Preceptor")
     page.fill("#start_on", "2026-11-02")
-    page.click("button:has-text('Enrol')")
+    page.click("button:has-text('Continue')")
+    page.wait_for_selector("h1:has-text('Check your answers before enrolling Sam Preceptee')")
+    assert_accessible(page)
+    page.click("button:has-text('Enrol Sam Preceptee')")
     page.wait_for_selector("h1:has-text(\"Sam Preceptee's programme\")")
     assert "16 November 2026" in page.content()  # learning agreement: day 14
     assert_accessible(page)
@@ -67,7 +70,7 @@ def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     page.fill("#reflection", "Two weeks in: settling into the reablement team.")
     page.fill("#goals", "Hold my own caseload by January.")
     page.click("button:has-text('Save and sign')")
-    page.wait_for_selector("text=Review signed")
+    page.wait_for_selector("text=You signed the learning agreement")
     assert_accessible(page)
     page.goto(timeline)
     page.click("a:has-text('Record supervision')")
@@ -100,8 +103,9 @@ def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     page.click("button:has-text('Confirm session on 5 November 2026')")
     page.wait_for_selector("text=confirmed")
     page.goto(milestone)
+    page.fill("#preceptor_feedback", "A confident start; weekly supervision agreed.")
     page.click("button:has-text('Save and sign')")
-    page.wait_for_selector("text=Review signed")
+    page.wait_for_selector("text=You signed the learning agreement")
     sign_out(page)
 
     # Priya signs last: the learning agreement is complete; the cohort shows Sam.

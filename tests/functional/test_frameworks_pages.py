@@ -107,7 +107,7 @@ def test_practitioners_cannot_upload(login_as, browser, published):
     assert browser.get("/frameworks/upload").status_code == 403
 
 
-def test_editor_uploads_reviews_the_changes_and_publishes(login_as, browser, published):
+def test_editor_uploads_reviews_the_changes_and_publishes(login_as, browser, published, db):
     login_as("framework_editor")
     text = (SHIPPED / "shared-capability-framework.yaml").read_text()
     text = text.replace('version: "1.0.0"', 'version: "1.1.0"')
@@ -118,8 +118,17 @@ def test_editor_uploads_reviews_the_changes_and_publishes(login_as, browser, pub
     review = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "Review version 1.1.0" in review and "PP-REG-01" in review and "Reworded" in review
     assert "Compared with the current published version, 1.0.0" in review
+    # Publish is never one click: the button leads to the impact page, and a bare POST goes there too.
     response = browser.submit(response.headers["Location"], {}, post_url=f"{MATRIX}/versions/1.1.0/publish")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/versions/1.1.0/publish")
+    framework = queries.framework_by_slug(SLUG)
+    assert queries.current_version(framework).version == "1.0.0"
+    confirm = browser.get(f"{MATRIX}/versions/1.1.0/publish").get_data(as_text=True)
+    assert "Publish version 1.1.0?" in confirm and "What this means for people" in confirm
+    fingerprint = re.search(r'name="impact" value="([^"]+)"', confirm)[1]
+    response = browser.submit(f"{MATRIX}/versions/1.1.0/publish", {"confirm": "yes", "impact": fingerprint})
     assert response.status_code == 302
+    db.session.expire_all()
     framework = queries.framework_by_slug(SLUG)
     assert queries.current_version(framework).version == "1.1.0"
 

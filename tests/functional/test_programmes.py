@@ -54,7 +54,8 @@ class TestEnrolling:
         login(team.lead)
         response = browser.submit("/programmes/enrol", {
             "practitioner_id": team.practitioner.id, "template": "ahp-preceptorship",
-            "preceptor_id": team.preceptor.id, "lead_id": team.lead.id, "start_on": "2027-01-04", "fte": "1"})
+            "preceptor_id": team.preceptor.id, "lead_id": team.lead.id, "start_on": "2027-01-04", "fte": "1",
+            "confirm": "yes"})
         assert response.status_code == 302, text(response)[:2000]
         page = text(browser.get(response.headers["Location"]))
         for due in ("18 January 2027", "5 April 2027", "5 July 2027", "4 January 2028"):
@@ -66,7 +67,7 @@ class TestEnrolling:
         login(team.lead)
         response = browser.submit("/programmes/enrol", {
             "practitioner_id": team.practitioner.id, "template": "ot-social-care-asye",
-            "preceptor_id": team.preceptor.id, "lead_id": team.lead.id, "start_on": "2027-02-15"},
+            "preceptor_id": team.preceptor.id, "lead_id": team.lead.id, "start_on": "2027-02-15", "confirm": "yes"},
             follow_redirects=True)
         assert "63 days after" in text(response)
         assert db.session.query(Enrolment).one().start_warning
@@ -78,7 +79,8 @@ class TestEnrolling:
                 "preceptor_id": junior.id, "lead_id": team.lead.id, "start_on": "2027-01-04"}
         refused = browser.submit("/programmes/enrol", data)
         assert refused.status_code == 400 and "12 months" in text(refused)
-        accepted = browser.submit("/programmes/enrol", {**data, "override_reason": "Senior OT co-supervises"})
+        accepted = browser.submit("/programmes/enrol", {**data, "override_reason": "Senior OT co-supervises",
+                                                        "confirm": "yes"})
         assert accepted.status_code == 302
 
     def test_people_from_other_organisations_cannot_be_chosen(self, browser, login, team):
@@ -99,12 +101,12 @@ class TestReviews:
         response = browser.submit(url, {"reflection": "First weeks on the reablement team",
                                         "goals": "Run my own caseload by March", "action": "sign"})
         assert response.status_code == 302
-        for person in (team.preceptor, team.lead):
+        for person, section in ((team.preceptor, {"preceptor_feedback": "Agreed weekly supervision"}),
+                                (team.lead, {"lead_comments": ""})):
             login(person)
             page = text(browser.get(url))
             assert "Run my own caseload by March" in page
-            response = browser.submit(url, {"reflection": "First weeks on the reablement team",
-                                            "goals": "Run my own caseload by March", "action": "sign"})
+            response = browser.submit(url, {**section, "action": "sign"})
             assert response.status_code == 302
         page = text(browser.get(url))
         assert "Completed 11 January 2027" in page
@@ -129,9 +131,11 @@ class TestReviews:
     def test_completing_the_final_review_records_a_completion(self, browser, login, team):
         enrolment = enrol_on(team)
         url = f"/programmes/enrolments/{enrolment.id}/milestones/final_review"
-        for person in (team.practitioner, team.preceptor, team.lead):
+        for person, section in ((team.practitioner, {"reflection": "A year of growth"}),
+                                (team.preceptor, {"preceptor_feedback": "A confident practitioner now"}),
+                                (team.lead, {"lead_comments": "Congratulations"})):
             login(person)
-            assert browser.submit(url, {"reflection": "A year of growth", "action": "sign"}).status_code == 302
+            assert browser.submit(url, {**section, "action": "sign"}).status_code == 302
         completion = db.session.query(ProgrammeCompletion).one()
         assert completion.practitioner_id == team.practitioner.id
         login(team.practitioner)

@@ -73,7 +73,8 @@ def test_signatures_supervision_and_checkins(api, team):
     first = api(team.practitioner, "POST", f"{url}/milestones/learning_agreement/signatures",
                 {"goals": "Own caseload by March"})
     assert first.status_code == 201 and first.get_json()["awaiting"] == ["preceptor", "lead"]
-    api(team.preceptor, "POST", f"{url}/milestones/learning_agreement/signatures", {})
+    api(team.preceptor, "POST", f"{url}/milestones/learning_agreement/signatures",
+        {"preceptor_feedback": "Agreed weekly supervision"})
     done = api(team.lead, "POST", f"{url}/milestones/learning_agreement/signatures")
     assert done.get_json()["status"] == "done" and done.get_json()["completed_on"] == "2027-01-11"
     session = api(team.preceptor, "POST", f"{url}/supervisions", {"held_on": "2027-01-08", "minutes": 60})

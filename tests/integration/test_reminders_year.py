@@ -41,6 +41,7 @@ def morning(day: date) -> datetime:
 def complete(milestone, team, day: date) -> None:
     at = morning(day) + timedelta(hours=4)
     reviews.save_review(milestone, by=team.practitioner, at=at, reflection="Reflections on the period.")
+    reviews.save_review(milestone, by=team.preceptor, at=at, preceptor_feedback="Support agreed for what comes next.")
     for person in (team.practitioner, team.preceptor, team.lead):
         if reviews.outstanding_parties(milestone):
             reviews.sign_milestone(milestone, by=person, at=at, on=day)

@@ -9,11 +9,12 @@ from pydantic import BaseModel
 from competency.blueprints.api.blueprint import ProblemError, api_user
 from competency.blueprints.api.openapi import api_route
 from competency.extensions import db
-from competency.frameworks import queries, services
+from competency.frameworks import queries
 from competency.frameworks.errors import FrameworkFileInvalid
 from competency.frameworks.models import Framework, FrameworkVersion
 from competency.frameworks.policies import can_edit_frameworks, can_view_version
 from competency.frameworks.uploads import import_upload
+from competency.signoff.version_changes import publish_and_tell
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -191,6 +192,6 @@ def publish_framework_version(slug: str, number: str):
     if not can_edit_frameworks(api_user()):
         raise ProblemError(403, "Forbidden", "Only framework editors can publish framework versions.")
     version = _version(_framework(slug), number)
-    services.publish_version(version, by=api_user())
+    publish_and_tell(version, by=api_user())  # tells people whose sign-offs stop counting
     db.session.commit()
     return _summary(version).model_dump(mode="json")

@@ -46,11 +46,19 @@ class PauseIn(BaseModel):
 
 
 class SignatureIn(BaseModel):
+    """Your own section's fields (optional), then your signature. Preceptee: reflection, goals.
+    Preceptor: preceptor_feedback, development_plan, has_concern, concerns. Lead: lead_comments."""
+
     reflection: str | None = Field(default=None, max_length=20000)
-    development_plan: str | None = Field(default=None, max_length=20000)
     goals: str | None = Field(default=None, max_length=20000)
+    preceptor_feedback: str | None = Field(default=None, max_length=20000)
+    development_plan: str | None = Field(default=None, max_length=20000)
     concerns: str | None = Field(default=None, max_length=20000)
     has_concern: bool | None = None
+    lead_comments: str | None = Field(default=None, max_length=20000)
+    confirm_resign: list[Literal["preceptee", "preceptor", "lead"]] = Field(
+        default_factory=list, description="Parties whose signatures you agree will need giving again because of "
+                                          "your change; without them such a change answers 409 and lists them.")
 
 
 class SupervisionIn(BaseModel):
@@ -249,9 +257,10 @@ def sign_enrolment_milestone(enrolment_id: int, code: str):
     if not policies.signing_parties(user, item):
         raise PermissionDenied("You do not sign this milestone.")
     at = utcnow()
-    fields = body.model_dump(exclude_none=True)
+    fields = body.model_dump(exclude_none=True, exclude={"confirm_resign"})
     if fields:
-        reviews.save_review(item, by=user, at=at, **fields)
+        reviews.save_review(item, by=user, at=at,
+                            confirmed=set(body.confirm_resign) | policies.signing_parties(user, item), **fields)
     reviews.sign_milestone(item, by=user, at=at, on=queries.today())
     db.session.commit()
     enrolment = _visible(enrolment_id)

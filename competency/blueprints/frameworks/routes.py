@@ -12,10 +12,11 @@ from competency.errors import DomainError
 from competency.extensions import db
 from competency.frameworks import exports, queries, services
 from competency.frameworks.diff import diff_frameworks
-from competency.frameworks.errors import FrameworkFileInvalid
-from competency.frameworks.models import Framework, FrameworkVersion
+from competency.frameworks.errors import FrameworkFileInvalid, VersionImmutable
+from competency.frameworks.models import Framework, FrameworkVersion, VersionStatus
 from competency.frameworks.policies import can_edit_frameworks, can_view_version
 from competency.frameworks.uploads import import_upload
+from competency.signoff.version_changes import publish_and_tell, publish_impact, retire_and_tell, retire_impact
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
 add_nav_item("frameworks.list_frameworks", "Frameworks", lambda user: True, order=60)
@@ -207,17 +208,70 @@ def _act(slug: str, number: str, action, done: str):
     return redirect(url_for("frameworks.list_versions", slug=slug))
 
 
-@bp.post("/<slug>/versions/<number>/publish")
+def _confirm_page(version: FrameworkVersion, impact, *, changed: bool = False, status: int = 200):
+    return render_template("frameworks/confirm_change.html", framework=version.framework, version=version,
+                           impact=impact, changed=changed), status
+
+
+def _guarded(slug: str, number: str, *, action: str, expected: VersionStatus, impact_of, change, done):
+    """Show the impact (GET), or make the change once it was confirmed on these same figures (POST).
+
+    A POST without the confirmation goes to the confirmation page, so no button anywhere can
+    publish or retire in one click.
+    """
+    version = _editable(slug, number)
+    if version.status != expected:
+        return _refused(slug, VersionImmutable(
+            f"{version.title} version {version.version} is already {version.status.value}; nothing was changed."
+            if action == "published" else
+            f"Only a published version can be retired; {version.version} is {version.status.value}."))
+    impact = impact_of(version)
+    if request.method == "GET":
+        return _confirm_page(version, impact)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for(request.endpoint, slug=slug, number=number))
+    if request.form.get("impact") != impact.fingerprint:
+        return _confirm_page(version, impact, changed=True, status=409)
+    try:
+        impact = change(version, by=current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return _refused(slug, exc)
+    flash(done(version, impact))
+    return redirect(url_for("frameworks.list_versions", slug=slug))
+
+
+def _refused(slug: str, exc: DomainError):
+    framework = _framework(slug)
+    return render_template("frameworks/versions.html", framework=framework, versions=_visible_versions(framework),
+                           current=queries.current_version(framework), formats=exports.FORMATS,
+                           problems=[exc.message]), exc.status
+
+
+def _told(impact) -> str:
+    people = impact.people_to_tell
+    if not people:
+        return "Nobody needed to be told."
+    return f"{people} {'person has' if people == 1 else 'people have'} been told what it means for them."
+
+
+@bp.route("/<slug>/versions/<number>/publish", methods=["GET", "POST"])
 @login_required
 def publish_version(slug: str, number: str):
-    return _act(slug, number, services.publish_version, "Published {title} {version}. It can no longer be changed.")
+    return _guarded(slug, number, action="published", expected=VersionStatus.draft, impact_of=publish_impact,
+                    change=publish_and_tell,
+                    done=lambda v, impact: f"Published {v.title} {v.version}. It can no longer be changed. "
+                                           f"{impact.headline()} {_told(impact)}")
 
 
-@bp.post("/<slug>/versions/<number>/retire")
+@bp.route("/<slug>/versions/<number>/retire", methods=["GET", "POST"])
 @login_required
 def retire_version(slug: str, number: str):
-    return _act(slug, number, services.retire_version,
-                "Retired {title} {version}. Everything recorded against it stays valid.")
+    return _guarded(slug, number, action="retired", expected=VersionStatus.published, impact_of=retire_impact,
+                    change=retire_and_tell,
+                    done=lambda v, impact: f"Retired {v.title} {v.version}. Everything recorded against it stays "
+                                           f"valid. {impact.headline()} {_told(impact)}")
 
 
 @bp.post("/<slug>/versions/<number>/discard")

@@ -3,12 +3,37 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from competency.preceptorship.models import PAUSE_REASON_LABELS
 from competency.preceptorship.queries import COHORT_STATES
 
 SCALE = [("1", "1 - not at all"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5 - very")]
+
+
+class StartDateField(DateField):
+    """A date field whose unreadable input gets a message in plain English (not the library's default)."""
+
+    message = "Enter the start date as a real date, for example 2 November 2026"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "DateField"  # rendered like any date field
+        self._unreadable = False
+
+    def process_formdata(self, valuelist):
+        self._unreadable = False
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None  # DataRequired says what is missing
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data, self._unreadable = None, True
+
+    def pre_validate(self, form):
+        if self._unreadable:
+            raise StopValidation(self.message)
 
 
 class EnrolForm(FlaskForm):
@@ -17,7 +42,8 @@ class EnrolForm(FlaskForm):
     preceptor_id = SelectField("Preceptor", coerce=int, validators=[DataRequired("Choose a preceptor")],
                                description="Any registered practitioner here; they need not share the profession.")
     lead_id = SelectField("Lead", coerce=int, validators=[DataRequired("Choose a lead")])
-    start_on = DateField("Programme start date", validators=[DataRequired("Enter the start date")])
+    start_on = StartDateField("Programme start date", validators=[DataRequired("Enter the start date")],
+                              description="No more than 6 months ahead or 12 months ago.")
     fte = DecimalField("Full-time equivalent", places=2, validators=[
         Optional(), NumberRange(min=0.01, max=1, message="FTE must be more than 0 and at most 1")],
         description="Leave blank to use the FTE of their employment. Due dates stretch pro rata.")
@@ -28,13 +54,23 @@ class EnrolForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    reflection = TextAreaField("Reflection", validators=[Length(max=20000)],
-                               description="What has gone well, what has been hard, and what you learned.")
-    development_plan = TextAreaField("Development plan for the next period", validators=[Length(max=20000)])
-    goals = TextAreaField("Goals", validators=[Length(max=20000)])
+    """Every section's fields; the view reads only the sections the signed-in person writes."""
+
+    # The preceptee's section.
+    reflection = TextAreaField("Your reflection", validators=[Length(max=20000)],
+                               description="What has gone well, what has been hard, and what you have learned.")
+    goals = TextAreaField("Your goals for the next period", validators=[Length(max=20000)])
+    # The preceptor's section: reflective, not a re-test of competence (HCPC principle 3).
+    preceptor_feedback = TextAreaField(
+        "Your reflection on the period", validators=[Length(max=20000)],
+        description="How the period has gone from your side and the support you have given. This review is "
+                    "reflective: competence is signed off separately, not re-tested here.")
+    development_plan = TextAreaField("Development plan agreed for the next period", validators=[Length(max=20000)])
     has_concern = BooleanField("Raise a concern", description="Makes the 9-month review required.")
-    concerns = TextAreaField("Concerns", validators=[Length(max=20000)],
-                             description="Describe any concern so it can be followed up.")
+    concerns = TextAreaField("The concern", validators=[Length(max=20000)],
+                             description="Describe the concern so it can be followed up.")
+    # The lead's section.
+    lead_comments = TextAreaField("Your comments", validators=[Length(max=20000)])
 
 
 class SupervisionForm(FlaskForm):
@@ -85,6 +121,16 @@ class FteForm(FlaskForm):
     fte = DecimalField("Full-time equivalent", places=2, validators=[
         InputRequired("Enter the FTE, for example 1 or 0.6"),
         NumberRange(min=0.01, max=1, message="FTE must be more than 0 and at most 1")])
+
+
+class StartDateForm(FlaskForm):
+    start_on = StartDateField("New start date", validators=[DataRequired("Enter the new start date")],
+                              description="Every due date that is not done yet moves with it. No more than 6 months "
+                                          "ahead or 12 months ago.")
+    reason = TextAreaField("Why is the start date changing?",
+                           validators=[DataRequired("Say why the start date is changing"), Length(max=1000)],
+                           description="For example, 'typed the wrong year'. This goes into the audit log and to the "
+                                       "preceptee and preceptor.")
 
 
 class WithdrawForm(FlaskForm):

@@ -7,7 +7,7 @@ import io
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from competency.accounts.models import Organisation, Role
+from competency.accounts.models import Organisation, Role, User
 from competency.accounts.policies import org_ids_with_role
 from competency.blueprints.guards import require_allowed
 from competency.blueprints.programmes.blueprint import bp, field_error
@@ -16,6 +16,7 @@ from competency.errors import DomainError
 from competency.extensions import db
 from competency.preceptors.queries import preceptor_candidates
 from competency.preceptorship import catalogue, policies, queries, services
+from competency.preceptorship.enrolment_preview import preview_enrolment
 from competency.preceptorship.models import ProgrammeTemplate
 from competency.preceptorship.progress import needs_from, next_open_milestone, progress_of
 
@@ -127,9 +128,32 @@ def cohort_csv():
         "Content-Disposition": f"attachment; filename=cohort-{on.isoformat()}.csv"})
 
 
+ENROL_FIELDS = ("practitioner_id", "template", "preceptor_id", "lead_id", "start_on", "fte", "override_reason")
+
+
+def _enrol_arguments(form: EnrolForm, organisation: Organisation, preceptors: dict[int, User]) -> dict:
+    """``preceptors`` adds people from elsewhere who hold a preceptor grant reaching this organisation."""
+    users = {p.id: p for p in queries.members_with_roles(organisation.id, Role.practitioner, Role.preceptor,
+                                                          Role.lead)}
+    users.update(preceptors)
+    return dict(practitioner=users[form.practitioner_id.data], template=catalogue.find_published(form.template.data),
+                organisation=organisation, preceptor=users[form.preceptor_id.data], lead=users[form.lead_id.data],
+                start_on=form.start_on.data, fte=float(form.fte.data) if form.fte.data is not None else None,
+                override_reason=form.override_reason.data, by=current_user, on=queries.today())
+
+
+def _change_link(organisation: Organisation, form: EnrolForm, anchor: str) -> str:
+    """Back to the form with every answer filled in, at the answer to change (GOV.UK check answers)."""
+    values = {name: form[name].data for name in ENROL_FIELDS if form[name].data not in (None, "", 0)}
+    if "start_on" in values:
+        values["start_on"] = values["start_on"].isoformat()
+    return url_for("programmes.enrol", organisation_id=organisation.id, **values, _anchor=anchor)
+
+
 @bp.route("/enrol", methods=["GET", "POST"])
 @login_required
 def enrol():
+    """Enrol someone: the form, then check your answers (with the warnings and due dates), then enrol."""
     lead_orgs = sorted(org_ids_with_role(current_user, Role.lead))
     require_allowed(bool(lead_orgs))
     organisation_id = request.args.get("organisation_id", type=int) or (lead_orgs[0] if len(lead_orgs) == 1 else None)
@@ -140,7 +164,8 @@ def enrol():
     if organisation_id not in lead_orgs:
         abort(404)
     organisation = db.session.get(Organisation, organisation_id)
-    form = EnrolForm()
+    answers = request.method == "GET" and "template" in request.args
+    form = EnrolForm(formdata=request.args) if answers else EnrolForm()
     people = lambda *roles: [(p.id, p.display_name) for p in queries.members_with_roles(organisation.id, *roles)]  # noqa: E731
     form.practitioner_id.choices = [(0, "Choose a person")] + people(Role.practitioner)
     # Preceptors and leads here, and people holding a preceptor grant that reaches here.
@@ -149,30 +174,30 @@ def enrol():
     form.lead_id.choices = people(Role.lead)
     form.template.choices = [(v.template.slug, f"{v.title} (version {v.version})")
                              for v in catalogue.published_versions()]
-    if request.method == "GET":
+    if request.method == "GET" and not answers:
         form.lead_id.data = current_user.id
         form.practitioner_id.data = request.args.get("practitioner_id", type=int) or 0
     if form.validate_on_submit():
-        users = {p.id: p for p in queries.members_with_roles(organisation.id, Role.practitioner, Role.preceptor,
-                                                              Role.lead)}
-        users.update(preceptors)
+        confirmed = request.form.get("confirm") == "yes"
         try:
-            result = services.enrol(
-                practitioner=users[form.practitioner_id.data], template=catalogue.find_published(form.template.data),
-                organisation=organisation, preceptor=users[form.preceptor_id.data], lead=users[form.lead_id.data],
-                start_on=form.start_on.data, fte=float(form.fte.data) if form.fte.data is not None else None,
-                override_reason=form.override_reason.data, by=current_user, on=queries.today())
+            arguments = _enrol_arguments(form, organisation, preceptors)
+            if not confirmed:
+                preview = preview_enrolment(**arguments)
+            else:
+                result = services.enrol(**arguments)
         except DomainError as error:
             db.session.rollback()
             field_error(form, error, "practitioner_id")
         else:
+            if not confirmed:
+                return render_template("programmes/enrol_check.html", form=form, organisation=organisation,
+                                       preview=preview, arguments=arguments, fields=ENROL_FIELDS,
+                                       change=lambda anchor: _change_link(organisation, form, anchor))
             db.session.commit()
-            flash(f"{result.enrolment.practitioner.display_name} is enrolled.", "info")
-            for warning in result.warnings:
-                flash(warning, "warning")
-            return redirect(url_for("programmes.timeline", enrolment_id=result.enrolment.id))
+            enrolment = result.enrolment
+            flash(f"{enrolment.practitioner.display_name} is enrolled on {enrolment.template_version.title}. "
+                  f"{enrolment.practitioner.display_name} and {enrolment.preceptor.display_name} have been told.",
+                  "info")
+            return redirect(url_for("programmes.timeline", enrolment_id=enrolment.id))
     return render_template("programmes/enrol.html", form=form, organisation=organisation,
                            many_organisations=len(lead_orgs) > 1), 400 if form.errors else 200
-
-
-

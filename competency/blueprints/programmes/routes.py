@@ -7,14 +7,15 @@ from flask_login import current_user, login_required
 from competency.blueprints.guards import require_allowed
 from competency.blueprints.programmes import lists  # noqa: F401  (registers the list and enrol pages)
 from competency.blueprints.programmes import preceptor_routes  # noqa: F401  (registers the change of preceptor)
-from competency.blueprints.programmes.blueprint import bp, field_error, load_enrolment, load_milestone
+from competency.blueprints.programmes import review_pages  # noqa: F401  (registers the milestone review pages)
+from competency.blueprints.programmes import start_date  # noqa: F401  (registers the start date page)
+from competency.blueprints.programmes.blueprint import bp, field_error, load_enrolment
 from competency.blueprints.programmes.charts import confidence_chart
 from competency.blueprints.programmes.forms import (
     FteForm,
     ModerationForm,
     PauseForm,
     ProtectedTimeForm,
-    ReviewForm,
     SupervisionForm,
     WithdrawForm,
     checkin_form,
@@ -22,10 +23,11 @@ from competency.blueprints.programmes.forms import (
 from competency.db import utcnow
 from competency.errors import DomainError
 from competency.extensions import db
-from competency.preceptorship import logs, policies, queries, reviews, services
+from competency.preceptorship import logs, policies, queries, services
 from competency.preceptorship.models import PauseReason
 from competency.preceptorship.progress import progress_of
 from competency.preceptorship.specs import EVIDENCE_KINDS
+from competency.preceptorship.withdrawal import withdrawal_impact
 
 __all__ = ["bp"]
 
@@ -45,59 +47,6 @@ def timeline(enrolment_id: int):
     return render_template("programmes/timeline.html", enrolment=enrolment, progress=progress, pillars=pillars,
                            chart=confidence_chart(progress.checkins, pillars, f"confidence-{enrolment.id}"),
                            policies=policies, evidence_kinds=EVIDENCE_KINDS)
-
-
-@bp.route("/enrolments/<int:enrolment_id>/milestones/<code>", methods=["GET", "POST"])
-@login_required
-def milestone(enrolment_id: int, code: str):
-    enrolment = load_enrolment(enrolment_id, full=True)
-    item = load_milestone(enrolment, code)
-    can_write = policies.can_write_review(current_user, item)
-    form = ReviewForm(obj=item)
-    if request.method == "POST":
-        require_allowed(can_write)
-        if form.validate_on_submit():
-            try:
-                at = utcnow()
-                reviews.save_review(item, by=current_user, at=at, reflection=form.reflection.data,
-                                    development_plan=form.development_plan.data, goals=form.goals.data,
-                                    concerns=form.concerns.data, has_concern=form.has_concern.data)
-                if request.form.get("action") == "sign":
-                    reviews.sign_milestone(item, by=current_user, at=at, on=queries.today())
-            except DomainError as error:
-                db.session.rollback()
-                field_error(form, error, "reflection")
-            else:
-                db.session.commit()
-                flash("Review signed." if request.form.get("action") == "sign" else "Review saved.", "info")
-                return redirect(url_for("programmes.milestone", enrolment_id=enrolment.id, code=code))
-        enrolment = load_enrolment(enrolment_id, full=True)
-        item = load_milestone(enrolment, code)
-    on = queries.today()
-    progress = progress_of(enrolment, on, queries.enrolment_evidence_counts(enrolment))
-    status = 400 if form.errors else 200
-    return render_template("programmes/milestone.html", enrolment=enrolment, item=item, view=progress.view(code),
-                           form=form, can_write=can_write and not item.is_done,
-                           can_sign=can_write and bool(policies.signing_parties(current_user, item)),
-                           evidence_kinds=EVIDENCE_KINDS, progress=progress), status
-
-
-@bp.post("/enrolments/<int:enrolment_id>/milestones/<code>/sign")
-@login_required
-def sign_milestone(enrolment_id: int, code: str):
-    enrolment = load_enrolment(enrolment_id, full=True)
-    item = load_milestone(enrolment, code)
-    require_allowed(bool(policies.signing_parties(current_user, item)))
-    try:
-        reviews.sign_milestone(item, by=current_user, at=utcnow(), on=queries.today())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash("Review signed." if not item.is_done else "Review signed by everyone: this milestone is complete.",
-              "info")
-    return redirect(url_for("programmes.milestone", enrolment_id=enrolment_id, code=code))
 
 
 def _form_page(form, enrolment, *, title: str, fields: list[str], submit: str, hint: str = "", status: int = 200,
@@ -276,6 +225,7 @@ def withdraw(enrolment_id: int):
     enrolment = load_enrolment(enrolment_id, full=True)
     require_allowed(enrolment.is_open and policies.can_manage_enrolment(current_user, enrolment))
     form = WithdrawForm()
+    impact = withdrawal_impact(enrolment, by=current_user, on=queries.today())
     if form.validate_on_submit():
         try:
             services.withdraw(enrolment, reason=form.reason.data, by=current_user, on=queries.today())
@@ -284,10 +234,13 @@ def withdraw(enrolment_id: int):
             field_error(form, error, "reason")
         else:
             db.session.commit()
-            flash("The programme has been withdrawn. Its history is kept.", "info")
+            told = " and ".join(person.display_name for person, _ in impact.told)
+            verb = "has" if len(impact.told) == 1 else "have"
+            flash("The programme has been withdrawn. Its history is kept." + (f" {told} {verb} been told." if told else ""),
+                  "info")
             return redirect(url_for("programmes.timeline", enrolment_id=enrolment_id))
-    return _form_page(form, enrolment, title="Withdraw from the programme", submit="Withdraw",
-                      fields=["reason"], button_class="nhsuk-button--warning", status=400 if form.errors else 200)
+    return render_template("programmes/withdraw.html", form=form, enrolment=enrolment, impact=impact), \
+        400 if form.errors else 200
 
 
 @bp.route("/enrolments/<int:enrolment_id>/moderation", methods=["GET", "POST"])

@@ -19,7 +19,12 @@ from competency.frameworks.models import VersionStatus
 from competency.reminders.dispatch import dispatch_outbox
 from competency.preceptorship.queries import named_preceptor_id
 from competency.signoff import conversation, queries, services
-from competency.signoff.capabilities import capabilities_by_uuid, current_framework_version, find_capability
+from competency.signoff.capabilities import (
+    capabilities_by_uuid,
+    current_framework_version,
+    find_capability,
+    progress_framework_version,
+)
 from competency.signoff.models import SignOffRequest
 from competency.signoff.policies import can_view_request
 from competency.signoff.progress import NOT_STARTED, PENDING, SIGNED, STATUS_COLOURS, STATUS_LABELS, progress_grid
@@ -42,7 +47,7 @@ def _today() -> date:
 @bp.get("/")
 @login_required
 def my_progress():
-    version = current_framework_version()
+    version = progress_framework_version()  # falls back to a retired version, so sign-offs stay in view
     if version is None:
         return render_template("progress/index.html", grid=None)
     grid = progress_grid(current_user.id, version)

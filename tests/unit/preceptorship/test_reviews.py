@@ -27,8 +27,17 @@ def sign_as_everyone(milestone, team, order=("preceptee", "preceptor", "lead"), 
 
 
 def write(milestone, team, **fields):
+    """Each party writes their own section (the preceptor's with a default reflection)."""
+    from competency.preceptorship.review_sections import FIELD_OWNER
+
     fields.setdefault("reflection", "Settling in; home visits are going well.")
-    return reviews.save_review(milestone, by=team.practitioner, at=AT, **fields)
+    fields.setdefault("preceptor_feedback", "A good start; we agreed more joint visits.")
+    people = {"preceptee": team.practitioner, "preceptor": team.preceptor, "lead": team.lead}
+    for party, person in people.items():
+        mine = {name: value for name, value in fields.items() if FIELD_OWNER[name] == party}
+        if mine:
+            reviews.save_review(milestone, by=person, at=AT, **mine)
+    return milestone
 
 
 class TestSigning:
@@ -56,14 +65,22 @@ class TestSigning:
             reviews.sign_milestone(milestone, by=make_person("preceptor", team.org), at=AT, on=START)
 
     def test_an_empty_review_cannot_be_signed(self, enrol, team):
-        with pytest.raises(EnrolmentRuleError, match="Write the review"):
+        with pytest.raises(EnrolmentRuleError, match="Write your reflection or goals"):
             reviews.sign_milestone(enrol().milestone("review_3m"), by=team.practitioner, at=AT, on=START)
 
-    def test_editing_after_a_signature_needs_that_party_to_sign_again(self, enrol, team):
+    def test_editing_a_section_someone_read_asks_first_and_then_needs_them_to_sign_again(self, enrol, team):
+        from competency.preceptorship.errors import ResignConfirmationNeeded
+
         milestone = enrol().milestone("review_3m")
         write(milestone, team)
         reviews.sign_milestone(milestone, by=team.practitioner, at=AT, on=START)
-        reviews.save_review(milestone, by=team.preceptor, at=AT, development_plan="Lead a case conference")
+        with pytest.raises(ResignConfirmationNeeded) as need:
+            reviews.save_review(milestone, by=team.preceptor, at=AT, development_plan="Lead a case conference")
+        assert need.value.signatures == [
+            ("preceptee", "Sam Preceptee", "they signed having read the preceptor's section as it was")]
+        assert milestone.development_plan == "" and reviews.outstanding_parties(milestone) == ["preceptor"]
+        reviews.save_review(milestone, by=team.preceptor, at=AT, development_plan="Lead a case conference",
+                            confirmed={"preceptee"})
         assert reviews.outstanding_parties(milestone) == ["preceptee", "preceptor"]
         reviews.sign_milestone(milestone, by=team.preceptor, at=AT, on=START)
         assert not milestone.is_done
