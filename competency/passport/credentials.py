@@ -368,7 +368,8 @@ def build_signoff_credential(facts: SignOffFacts) -> dict[str, Any]:
     return credential
 
 
-def _day_start(day: date) -> str:
+def day_start(day: date) -> str:
+    """A date as the midnight UTC date-time OB 3.0 asks for (activity dates are date-times)."""
     return f"{day.isoformat()}T00:00:00Z"
 
 
@@ -391,8 +392,8 @@ def build_completion_credential(facts: CompletionFacts) -> dict[str, Any]:
         "identifier": holder_identifiers(facts.holder, facts.salt),
         "achievement": achievement,
         # The OB 3.0 schema types both as date-time: midnight UTC of the day.
-        "activityStartDate": _day_start(facts.started_on),
-        "activityEndDate": _day_start(facts.completed_on),
+        "activityStartDate": day_start(facts.started_on),
+        "activityEndDate": day_start(facts.completed_on),
     }
     if facts.confirmed_by is not None:
         subject["source"] = assessor_profile(facts.confirmed_by)

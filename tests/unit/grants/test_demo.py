@@ -28,15 +28,19 @@ def test_demo_grants_placement_and_trained_assessor(db):
     assert _counts() == before
     assert {g.kind for g in db.session.scalars(sa.select(Grant))} == set(GrantKind)
 
-    def signed(email: str) -> SignOff:
+    def signed(email: str, by: str | None = None) -> SignOff:
+        """The scenario's sign-off (other demo steps sign off the same people too)."""
         person = find_user_by_email(email)
-        return db.session.scalar(sa.select(SignOff).where(SignOff.practitioner_id == person.id,
-                                                          SignOff.assessor_basis.is_not(None)))
+        query = sa.select(SignOff).where(SignOff.practitioner_id == person.id, SignOff.assessor_basis.is_not(None))
+        if by is not None:
+            query = query.where(SignOff.assessor_id == find_user_by_email(by).id)
+        return db.session.scalar(query)
 
     assert (signed("council.ot@demo.test").assessor_basis, signed("council.ot@demo.test").assessing_organisation_name) \
         == (AssessorBasis.grant, "Wessex Valley NHS Foundation Trust")
     assert signed("student@demo.test").assessor_basis == AssessorBasis.placement
-    assert signed("support.worker@demo.test").assessor_basis == AssessorBasis.trained_assessor
+    riley = signed("support.worker@demo.test", by="ota@demo.test")
+    assert riley.assessor_basis == AssessorBasis.trained_assessor
     # Each assessor has a request waiting in their queue to try.
     for assessor, practitioner in (("consultant@demo.test", "council.ot@demo.test"),
                                    ("preceptor@demo.test", "student@demo.test"),
