@@ -133,11 +133,12 @@ def build_employment_credential(facts: EmploymentFacts) -> dict[str, Any]:
         "identifier": ob.holder_identifiers(facts.holder, facts.salt),
         "achievement": achievement,
         "role": facts.role_title,
-        "activityStartDate": facts.start_on.isoformat(),
+        # The OB 3.0 schema types both as date-time: midnight UTC of the day (read back as the day).
+        "activityStartDate": ob._day_start(facts.start_on),
         "result": results,
     }
     if facts.end_on is not None:
-        subject["activityEndDate"] = facts.end_on.isoformat()
+        subject["activityEndDate"] = ob._day_start(facts.end_on)
     credential = ob._base(
         facts.credential_id, facts.issuer, name=f"{facts.role_title} at {facts.issuer.name}",
         description=f"{facts.role_title} at {facts.issuer.name} from {facts.start_on.isoformat()}{until}.",
@@ -189,8 +190,8 @@ def build_progress_credential(facts: ProgressFacts) -> dict[str, Any]:
         "type": ["AchievementSubject"],
         "identifier": ob.holder_identifiers(facts.holder, facts.salt),
         "achievement": achievement,
-        "activityStartDate": facts.started_on.isoformat(),
-        "activityEndDate": facts.stated_on.isoformat(),
+        "activityStartDate": ob._day_start(facts.started_on),
+        "activityEndDate": ob._day_start(facts.stated_on),
         "result": results,
     }
     return credential

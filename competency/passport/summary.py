@@ -13,6 +13,9 @@ from typing import Any
 from competency.passport.credentials import COMPETENCY, EMPLOYMENT_RECORD, PROGRAMME_COMPLETION, PROGRAMME_PROGRESS
 from competency.passport.signedview import ref
 
+# What credentials issued before assessors could be unregistered stated for one with no registration.
+LEGACY_NO_REGISTRATION = "Registration not recorded"
+
 
 @dataclass(frozen=True)
 class CredentialSummary:
@@ -92,6 +95,8 @@ def summarise(document: Any) -> CredentialSummary:
     source = _dict(subject.get("source"))
     registration = next((_text(entry.get("identifier")) for entry in map(_dict, _list(source.get("otherIdentifier")))),
                         None)
+    if registration == LEGACY_NO_REGISTRATION:
+        registration = None
     return CredentialSummary(
         kind=kind,
         name=_text(credential.get("name")) or "Unnamed credential",
