@@ -174,6 +174,7 @@ def test_the_preceptor_page_costs_the_same_statements_with_more_entries(w, login
                           by=w.council_preceptor, on=TODAY)
         services.record_training(w.council_preceptor, course=f"Course {n}", completed_on=TODAY,
                                  by=w.council_preceptor, on=TODAY)
+    browser.get(url)  # the audit events logged above take their place in the chain at this request's commit
     with count_queries() as many:
         browser.get(url)
     assert len(many) == len(few)
