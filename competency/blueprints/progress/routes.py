@@ -23,7 +23,7 @@ from competency.signoff.capabilities import capabilities_by_uuid, current_framew
 from competency.signoff.models import SignOffRequest
 from competency.signoff.policies import can_view_request
 from competency.signoff.progress import NOT_STARTED, PENDING, SIGNED, STATUS_COLOURS, STATUS_LABELS, progress_grid
-from competency.signoff.rules import assessor_choice_label, eligible_assessor_standings
+from competency.signoff.rules import assessor_choice_label, eligible_assessor_standings, eligible_assessors
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 
