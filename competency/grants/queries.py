@@ -90,3 +90,17 @@ def grant_for(user: User, grant_id: int) -> Grant | None:
     or, for a regional grant, of an organisation in its region), else None (404)."""
     grant = db.session.scalar(sa.select(Grant).where(Grant.id == grant_id).options(*_options()))
     return grant if grant is not None and can_view_grant(user, grant) else None
+
+
+def visible_grants_query(user: User) -> sa.Select:
+    """Every grant ``user`` may see (as :func:`can_view_grant` decides, in SQL): those they hold, those
+    an organisation they lead or administer made, and those of the regional body of such an
+    organisation's region. Newest first."""
+    managed = org_ids_with_role(user, *MANAGING_ROLES) or {-1}
+    regions = sa.select(Organisation.region).where(Organisation.id.in_(managed))
+    regional_bodies = sa.select(Organisation.id).where(Organisation.kind == OrgKind.regional_body,
+                                                       Organisation.region.in_(regions))
+    return (sa.select(Grant)
+            .where(sa.or_(Grant.grantee_id == user.id, Grant.granting_organisation_id.in_(managed),
+                          Grant.granting_organisation_id.in_(regional_bodies)))
+            .options(*_options()).order_by(Grant.created_at.desc(), Grant.id.desc()))

@@ -88,9 +88,32 @@ class Holder:
 class Assessor:
     name: str
     profession: str
-    registration: Registration
+    # None for an assessor without a professional registration (a trained assessor, support level only).
+    registration: Registration | None
     # The assessing organisation: the assessor's own, which a grant can make differ from the issuer.
     organisation: IssuerProfile | None = None
+    # The profile id of an unregistered assessor (competency.passport.assessors); registered ones
+    # are named by their registration.
+    identifier: str | None = None
+    # Named by the organisation as a trained assessor (what makes an unregistered assessor eligible).
+    is_trained_assessor: bool = False
+
+    @property
+    def profile_id(self) -> str:
+        if self.registration is not None:
+            return _derived_urn("registration", self.registration.normalised())
+        if not self.identifier:
+            raise ValueError(f"The assessor {self.name!r} has no registration and no identifier of their own.")
+        return self.identifier
+
+    @property
+    def standing(self) -> str:
+        """How the assessor could sign, in words: their registration, or their naming as a trained assessor."""
+        if self.registration is not None:
+            return f"{self.registration.body} registration {self.registration.number}"
+        if self.is_trained_assessor:
+            return "trained assessor named by the organisation, without a professional registration"
+        return "no professional registration recorded"
 
 
 @dataclass(frozen=True)
@@ -230,21 +253,25 @@ def _ni_uri(sha256_hex: str) -> str:
 
 
 def assessor_profile(assessor: Assessor) -> dict[str, Any]:
-    """The assessor as an OB3 Profile (id derived from the public registration), with the assessing
-    organisation as its ``parentOrg`` when known."""
+    """The assessor as an OB3 Profile, with the assessing organisation as its ``parentOrg`` when known.
+
+    The id is derived from the public registration, or for an unregistered assessor is their own
+    random identifier; only a registered assessor has an ``otherIdentifier`` (the registration).
+    """
     profile: dict[str, Any] = {
-        "id": _derived_urn("registration", assessor.registration.normalised()),
+        "id": assessor.profile_id,
         "type": ["Profile"],
         "name": assessor.name,
         "description": assessor.profession,
-        "otherIdentifier": [
+    }
+    if assessor.registration is not None:
+        profile["otherIdentifier"] = [
             {
                 "type": "IdentifierEntry",  # the OB 3.0 schema wants the string here, not an array
                 "identifier": str(assessor.registration),
                 "identifierType": REGISTRATION_IDENTITY,
             }
-        ],
-    }
+        ]
     if assessor.organisation is not None:
         profile["parentOrg"] = assessor.organisation.to_json()
     return profile
@@ -272,8 +299,7 @@ def evidence_entries(evidence: Sequence[EvidenceRecord], assessor: Assessor | No
                 "name": f"Signed off by {assessor.name}",
                 "genre": "Assessor sign-off",
                 "description": (
-                    f"{assessor.name}, {assessor.profession}, {assessor.registration.body} registration "
-                    f"{assessor.registration.number}"
+                    f"{assessor.name}, {assessor.profession}, {assessor.standing}"
                     + (f", of {assessor.organisation.name}" if assessor.organisation is not None else "")
                     + f", signed off on {decided_at.date().isoformat()}."
                 ),
@@ -302,6 +328,12 @@ def _base(credential_id: str, issuer: IssuerProfile, name: str, description: str
     return credential
 
 
+def _signed_by(assessor: Assessor) -> str:
+    if assessor.registration is not None:
+        return "a registered practitioner"
+    return "a trained assessor the organisation named" if assessor.is_trained_assessor else "an assessor"
+
+
 def build_signoff_credential(facts: SignOffFacts) -> dict[str, Any]:
     """The unsigned OpenBadgeCredential for one capability sign-off."""
     capability, level = facts.capability, facts.level
@@ -319,7 +351,7 @@ def build_signoff_credential(facts: SignOffFacts) -> dict[str, Any]:
         "humanCode": capability.code,
         "criteria": {
             "narrative": (
-                f"Signed off by a registered practitioner as practised at the {level.name} level, "
+                f"Signed off by {_signed_by(facts.assessor)} as practised at the {level.name} level, "
                 f"citing the practitioner's own evidence, against {capability.framework_name} capability "
                 f"{capability.code}."
             )

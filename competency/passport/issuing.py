@@ -29,6 +29,7 @@ from competency.db import utcnow
 from competency.errors import DomainError
 from competency.extensions import db
 from competency.passport import credentials as ob
+from competency.passport.assessors import assessor_identifier
 from competency.passport.did import organisation_did
 from competency.passport.keys import base_url, signer_for
 from competency.passport.models import CredentialKind, CredentialOrigin, PassportCredential
@@ -52,11 +53,20 @@ def issuer_of(organisation: Organisation, did: str) -> ob.IssuerProfile:
     return ob.IssuerProfile(did=did, name=organisation.name, url=base_url())
 
 
-def _assessor(name: str, profession: str | None, body: str | None, number: str | None,
-              organisation: Organisation | None = None) -> ob.Assessor:
-    return ob.Assessor(name=name, profession=profession or "Registered practitioner",
-                       registration=ob.Registration(body or "Registration", number or "not recorded"),
-                       organisation=assessing_organisation_profile(organisation))
+def signoff_assessor(signoff) -> ob.Assessor:
+    """The assessor as the sign-off recorded them: a registered one is named by the registration, an
+    unregistered one (a trained assessor) by an identifier of their own, never a shared placeholder."""
+    from competency.grants.models import AssessorBasis
+
+    body, number = signoff.assessor_registration_body, signoff.assessor_registration_number
+    registration = ob.Registration(body, number) if body and number else None
+    is_trained = signoff.assessor_basis == AssessorBasis.trained_assessor
+    profession = signoff.assessor_profession or ("Registered practitioner" if registration else
+                                                 "Trained assessor" if is_trained else "Assessor")
+    return ob.Assessor(name=signoff.assessor_name, profession=profession, registration=registration,
+                       organisation=assessing_organisation_profile(signoff.assessing_organisation),
+                       identifier=assessor_identifier(signoff.assessor_id) if registration is None else None,
+                       is_trained_assessor=is_trained)
 
 
 def assessing_organisation_profile(organisation: Organisation | None) -> ob.IssuerProfile | None:
@@ -106,8 +116,7 @@ def signoff_facts(signoff, organisation: Organisation, did: str, credential_uuid
             case_item_url=f"{base_url()}{CASE_ITEM_PATH}{capability.uuid}"),
         level=ob.Level(level.uuid, level.name),
         levels=[ob.Level(item.uuid, item.name) for item in levels],
-        assessor=_assessor(signoff.assessor_name, signoff.assessor_profession, signoff.assessor_registration_body,
-                           signoff.assessor_registration_number, signoff.assessing_organisation),
+        assessor=signoff_assessor(signoff),
         evidence=_evidence_records(signoff.evidence_hashes or []),
         signed_off_at=signoff.signed_at,
         status=status,

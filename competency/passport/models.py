@@ -138,6 +138,22 @@ class IssuerState(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class AssessorIdentifier(db.Model):
+    """The identifier credentials give an assessor who holds no professional registration.
+
+    A registered assessor's profile id is derived from the registration the credential
+    states; an unregistered (trained) assessor has nothing public to derive one from, so
+    they get a random UUID, made the first time a credential names them and reused for
+    every later one (see :mod:`competency.passport.assessors`).
+    """
+
+    __tablename__ = "passport_assessor_identifier"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class PassportCredential(db.Model):
     """A credential in a holder's passport: issued here, or imported and verified at import."""
 

@@ -133,6 +133,7 @@ def build_employment_credential(facts: EmploymentFacts) -> dict[str, Any]:
         "identifier": ob.holder_identifiers(facts.holder, facts.salt),
         "achievement": achievement,
         "role": facts.role_title,
+        # The OB 3.0 schema types both as date-time: midnight UTC of the day (read back as the day).
         "activityStartDate": ob.day_start(facts.start_on),
         "result": results,
     }

@@ -13,6 +13,9 @@ from typing import Any
 from competency.passport.credentials import COMPETENCY, EMPLOYMENT_RECORD, PROGRAMME_COMPLETION, PROGRAMME_PROGRESS
 from competency.passport.signedview import ref
 
+# What credentials issued before assessors could be unregistered stated for one with no registration.
+LEGACY_NO_REGISTRATION = "Registration not recorded"
+
 
 @dataclass(frozen=True)
 class CredentialSummary:
@@ -92,6 +95,8 @@ def summarise(document: Any) -> CredentialSummary:
     source = _dict(subject.get("source"))
     registration = next((_text(entry.get("identifier")) for entry in map(_dict, _list(source.get("otherIdentifier")))),
                         None)
+    if registration == LEGACY_NO_REGISTRATION:
+        registration = None
     return CredentialSummary(
         kind=kind,
         name=_text(credential.get("name")) or "Unnamed credential",
@@ -112,3 +117,33 @@ def summarise(document: Any) -> CredentialSummary:
         started_on=_date(subject.get("activityStartDate")),
         assessing_organisation=_text(_dict(source.get("parentOrg")).get("name"), 200),
     )
+
+
+@dataclass(frozen=True)
+class AssessingOrganisation:
+    """The assessor's own organisation, as a credential's signed statements name it."""
+
+    id: str | None
+    name: str
+    is_issuer: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "is_issuer": self.is_issuer}
+
+
+def assessing_organisation_of(view: Any) -> AssessingOrganisation | None:
+    """``credentialSubject.source.parentOrg`` of a credential's *signed view* (never its JSON keys: see
+    :mod:`competency.passport.signedview`). Anything stated more than once, or not at all, is None:
+    RDF has no order, so of two organisations neither is "the" one."""
+    view = _dict(view)
+    subject, issuer = view.get("credentialSubject"), view.get("issuer")
+    source = _dict(subject).get("source") if isinstance(subject, dict) else None
+    parent = _dict(source).get("parentOrg") if isinstance(source, dict) else None
+    if not isinstance(parent, dict):
+        return None
+    name = _text(parent.get("name"), 200)
+    if name is None:
+        return None
+    identifier = _text(ref(parent))
+    issuer_id = ref(issuer) if not isinstance(issuer, list) else None
+    return AssessingOrganisation(identifier, name, identifier is not None and identifier == issuer_id)

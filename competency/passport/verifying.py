@@ -26,7 +26,7 @@ from competency.passport.dataintegrity import PreparedProof, ProofError, documen
 from competency.passport.did import DidError, did_web_to_url
 from competency.passport.keys import base_url, did_for
 from competency.passport.models import TrustedIssuer
-from competency.passport.summary import CredentialSummary, summarise
+from competency.passport.summary import AssessingOrganisation, CredentialSummary, assessing_organisation_of, summarise
 from competency.passport.verification import (
     FetchError,
     Outcome,
@@ -88,6 +88,15 @@ class CheckedCredential:
     def colour(self) -> str:
         return {Outcome.valid: "green", Outcome.not_valid: "red", Outcome.could_not_check: "yellow"}[self.outcome]
 
+    @property
+    def assessing_organisation(self) -> AssessingOrganisation | None:
+        """The assessor's organisation, read from the signed view only, and only when the issuer's signature
+        holds (a revoked or expired credential still says who signed it; a changed one says nothing)."""
+        signature = next((check for check in self.result.checks if check.name == "signature"), None)
+        if self.result.view is None or signature is None or signature.outcome is not Outcome.valid:
+            return None
+        return assessing_organisation_of(self.result.view)
+
     def to_json(self) -> dict[str, Any]:
         data = self.result.to_json()
         data["explanation"] = self.explanation
@@ -100,6 +109,8 @@ class CheckedCredential:
             "assessor": self.summary.assessor_name, "assessor_registration": self.summary.assessor_registration,
             "awarded_on": self.summary.awarded_on.isoformat() if self.summary.awarded_on else None,
         }
+        assessing = self.assessing_organisation
+        data["summary"]["assessing_organisation"] = assessing.to_json() if assessing is not None else None
         return data
 
 

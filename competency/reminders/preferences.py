@@ -34,6 +34,7 @@ MUTABLE_KINDS: dict[str, str] = {
     "signoff_requested": "Someone asks you to sign off a capability",
     "signoff_decided": "Your sign-off request is decided",
     "signoff_revoked": "A sign-off of yours is revoked",
+    "signoff_message": "Someone writes in the conversation on a sign-off request",
 }
 
 

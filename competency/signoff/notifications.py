@@ -55,15 +55,30 @@ def request_decided(request: SignOffRequest, capability_code: str, signed: bool,
 
 
 def message_posted(message: SignOffMessage, capability_code: str) -> None:
-    """Tell the other side: the practitioner hears of reviewers' messages; the assessor of the practitioner's."""
+    """Tell the other side: the practitioner hears of reviewers' messages; the assessor of the practitioner's.
+
+    In-app at once and by e-mail through the outbox, each at most once per message (both keyed by
+    the message). Muted (``signoff_message``), the notification is still listed, filed as read, and
+    nothing is e-mailed, as the notification settings promise; a deactivated account gets no e-mail.
+    """
     request, author = message.request, message.author
     recipient = request.assessor if author.id == request.practitioner_id else request.practitioner
-    if recipient.id == author.id or _muted(recipient, "signoff_message"):
+    if recipient.id == author.id:
         return
+    muted = _muted(recipient, "signoff_message")
+    title = f"{author.display_name} wrote about {capability_code}"
     body = message.body if len(message.body) <= 300 else message.body[:297] + "..."
-    notify(recipient, kind="signoff_message",
-           title=f"{author.display_name} wrote about {capability_code}", body=body, link=request_path(request),
-           dedupe_key=f"signoff-message:{message.id}")
+    link, key = request_path(request), f"signoff-message:{message.id}"
+    note = notify(recipient, kind="signoff_message", title=title, body=body, link=link, dedupe_key=key)
+    if muted:
+        if note is not None:
+            note.read_at = message.created_at
+        return
+    if recipient.email and recipient.is_active_account:
+        queue_email(to=recipient.email, template="signoff_message", subject=title, user=recipient, dedupe_key=key,
+                    context={"link": link, "author": author, "message": message, "request": request,
+                             "capability_code": capability_code,
+                             "from_practitioner": author.id == request.practitioner_id})
 
 
 def request_withdrawn(request: SignOffRequest, capability_code: str) -> None:

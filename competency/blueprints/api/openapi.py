@@ -29,6 +29,8 @@ class Operation:
     status: int
     multipart: dict | None = None
     errors: list[int] = field(default_factory=list)
+    # Query parameters: (name, JSON Schema type, description).
+    query: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 OPERATIONS: list[Operation] = []
@@ -46,11 +48,13 @@ def api_route(
     auth: bool = True,
     multipart: dict | None = None,
     errors: tuple[int, ...] = (),
+    query: tuple[tuple[str, str, str], ...] = (),
 ):
     """Register ``view`` on the API blueprint and describe it in the OpenAPI document.
 
     With ``auth=True`` a request without a valid personal access token answers 401.
-    ``multipart`` describes form fields for file uploads, e.g. ``{"file": "binary"}``.
+    ``multipart`` describes form fields for file uploads, e.g. ``{"file": "binary"}``; ``query`` the optional
+    query parameters, e.g. ``(("page", "integer", "Page number, from 1"),)``.
     """
 
     def decorator(view):
@@ -64,7 +68,7 @@ def api_route(
         bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapper, methods=[method])
         OPERATIONS.append(
             Operation(rule, method.lower(), f"api.{endpoint}", summary, [tag], auth, body, response, status,
-                      multipart, list(errors))
+                      multipart, list(errors), list(query))
         )
         return wrapper
 
@@ -120,6 +124,8 @@ def build_spec(server_url: str) -> dict:
              "schema": {"type": "integer" if conv == "int" else "string"}}
             for conv, name in _PATH_PARAM.findall(op.rule)
         ]
+        params += [{"name": name, "in": "query", "required": False, "description": description,
+                    "schema": {"type": kind}} for name, kind, description in op.query]
         operation: dict = {"operationId": op.endpoint.replace(".", "_"), "summary": op.summary, "tags": op.tags}
         if params:
             operation["parameters"] = params

@@ -56,7 +56,10 @@ class VerifyResultOut(BaseModel):
     credential_id: str | None
     name: str | None
     issuer: dict[str, Any]
-    summary: dict[str, Any]
+    summary: dict[str, Any] = Field(description=(
+        "What the credential states: kind, holder_name, achievement, capability_code, pillar, level, assessor, "
+        "assessor_registration, awarded_on, and assessing_organisation ({id, name, is_issuer}: the assessor's "
+        "own organisation, read from the signed statements; null when not stated or the signature fails)."))
 
 
 class VerifyOut(BaseModel):

@@ -253,6 +253,7 @@ def post_signoff_message(request_id: int):
     data = parse_body(MessageIn)
     message = conversation.post_message(r, api_user(), data.body)
     db.session.commit()
+    dispatch_outbox()
     return message_out(message, r.practitioner_id).model_dump(), 201
 
 
