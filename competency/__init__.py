@@ -66,12 +66,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     use_fast_hashing(bool(app.config.get("PASSWORD_HASH_FAST")))
 
-    from competency.accounts.models import User
+    from competency.accounts.sessions import user_for_session
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active_account else None
+    # Checked on every request: a session ended by sign-out, a password change or reset,
+    # deactivation or "sign out everywhere" finds no user and is sent to sign in.
+    login_manager.user_loader(user_for_session)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -98,6 +98,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Notification preferences: {"email": "immediate"|"digest", "muted": [kinds]}.
     preferences: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Part of every session's identity (see competency.accounts.sessions): raising it ends
+    # every session of the account at once, since session cookies cannot be deleted server-side.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id"
@@ -109,6 +112,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session generation it was made in."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def is_registered(self) -> bool:

@@ -132,3 +132,14 @@ def toggle_active(org_id: int, user_id: int):
         db.session.commit()
         flash(f"{person.display_name} has been {'reactivated' if is_active else 'deactivated'}.", "info")
     return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))
+
+
+@bp.post("/organisations/<int:org_id>/people/<int:user_id>/sign-out")
+@login_required
+def sign_out_everywhere(org_id: int, user_id: int):
+    organisation = _administered(org_id)
+    person = _member(organisation, user_id)
+    services.sign_out_everywhere(person, organisation, by=current_user)
+    db.session.commit()
+    flash(f"{person.display_name} has been signed out everywhere.", "info")
+    return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))
