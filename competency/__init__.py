@@ -22,6 +22,7 @@ def create_app(config: type | None = None) -> Flask:
     app.config.from_object(config)
     register_secret_key(app, config)
     register_extensions(app)
+    register_routing(app)
     register_blueprints(app)
     register_security(app)
     register_proxy(app)
@@ -71,6 +72,12 @@ def register_extensions(app: Flask) -> None:
     # Checked on every request: a session ended by sign-out, a password change or reset,
     # deactivation or "sign out everywhere" finds no user and is sent to sign in.
     login_manager.user_loader(user_for_session)
+
+
+def register_routing(app: Flask) -> None:
+    from competency.routing import register_converters
+
+    register_converters(app)
 
 
 def register_blueprints(app: Flask) -> None:

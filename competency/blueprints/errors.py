@@ -23,14 +23,21 @@ def _render(code: int, detail: str | None = None):
     return render_template("errors/error.html", code=code, title=title, body=detail or body), code
 
 
+def allow_header(error) -> dict[str, str]:
+    """A 405 names the methods the URL does take (RFC 9110 requires ``Allow`` on every 405)."""
+    methods = getattr(error, "valid_methods", None)
+    return {"Allow": ", ".join(sorted(methods))} if methods else {}
+
+
 def register_error_handlers(app: Flask) -> None:
     def handler(error):
         db.session.rollback()
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):
             return {"type": "about:blank", "title": MESSAGES.get(code, MESSAGES[500])[0], "status": code}, code, {
-                "Content-Type": "application/problem+json"}
-        return _render(code)
+                "Content-Type": "application/problem+json", **allow_header(error)}
+        page, status = _render(code)
+        return page, status, allow_header(error)
 
     for code in MESSAGES:
         app.register_error_handler(code, handler)

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from competency.accounts.models import User
 from competency.accounts.services import user_for_api_token
+from competency.blueprints.errors import allow_header
 from competency.errors import DomainError
 from competency.extensions import csrf, db
 
@@ -87,4 +88,5 @@ def _validation_error(error: ValidationError):
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     db.session.rollback()
-    return problem(error.code or 500, error.name, error.description)
+    body, status, headers = problem(error.code or 500, error.name, error.description)
+    return body, status, {**headers, **allow_header(error)}
