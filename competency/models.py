@@ -12,3 +12,4 @@ from competency.signoff import models as signoff_models  # noqa: F401
 from competency.preceptorship import models as preceptorship_models  # noqa: F401
 from competency.passport import models as passport_models  # noqa: F401
 from competency.reporting import indexes as reporting_indexes  # noqa: F401
+from competency.platform import models as platform_models  # noqa: F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competency.db import TimestampMixin, UTCDateTime, str_enum
 from competency.extensions import db
+
+if TYPE_CHECKING:
+    from competency.platform.models import PlatformGrant
 
 
 class OrgKind(enum.Enum):
@@ -29,14 +33,16 @@ class Sector(enum.Enum):
 
 
 class Role(enum.Enum):
+    """Roles at one organisation, given by its administrator.
+
+    Analysts and framework editors act across organisations, so they are platform roles
+    (competency.platform), which only a platform administrator grants.
+    """
+
     practitioner = "practitioner"
     preceptor = "preceptor"
     lead = "lead"
     admin = "admin"
-    # An ICS AHP lead reading aggregate figures across the organisations of a region.
-    analyst = "analyst"
-    # A regional or national body authoring frameworks and programme templates.
-    framework_editor = "framework_editor"
 
 
 ORG_KIND_LABELS = {
@@ -58,8 +64,6 @@ ROLE_LABELS = {
     Role.preceptor: "Preceptor",
     Role.lead: "Lead",
     Role.admin: "Administrator",
-    Role.analyst: "Analyst",
-    Role.framework_editor: "Framework editor",
 }
 
 
@@ -107,6 +111,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
     employments: Mapped[list[Employment]] = relationship(
         back_populates="user", order_by="Employment.start_on.desc()"
+    )
+    platform_grants: Mapped[list[PlatformGrant]] = relationship(
+        back_populates="user", foreign_keys="PlatformGrant.user_id", order_by="PlatformGrant.id"
     )
 
     @property

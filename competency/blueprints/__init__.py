@@ -20,6 +20,7 @@ BLUEPRINTS = [
     "competency.blueprints.review.routes:bp",
     "competency.blueprints.programmes.routes:bp",
     "competency.blueprints.reports.routes:bp",
+    "competency.blueprints.platform.routes:bp",
 ]
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from competency.accounts.models import Organisation
 from competency.db import TimestampMixin, UTCDateTime, str_enum
 from competency.extensions import db
 
@@ -39,9 +40,13 @@ class Framework(TimestampMixin, db.Model):
     uuid: Mapped[str] = mapped_column(sa.String(UUID_LENGTH), unique=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
+    # The organisation whose framework editors may change it; None: the platform's own
+    # (edited by editors granted the platform's frameworks). See competency.platform.
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
 
     versions: Mapped[list[FrameworkVersion]] = relationship(
         back_populates="framework", order_by="FrameworkVersion.id", cascade="all, delete-orphan")
+    owner: Mapped[Organisation | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Framework {self.slug}>"

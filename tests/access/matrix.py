@@ -16,9 +16,15 @@ ROLES = [
     "foreign_preceptor",  # preceptor at another organisation
     "foreign_lead",
     "foreign_admin",
-    "analyst",            # regional analyst (aggregate figures only)
-    "editor",             # framework editor at a regional body
+    "analyst",            # platform role: analyst for the home region (aggregate figures only)
+    "editor",             # platform role: framework editor for the regional body's frameworks
+    "foreign_editor",     # platform role: framework editor for another owner's (the foreign organisation's)
+    "trust_list_manager",  # platform role: keeps the installation's trust list
+    "platform_admin",     # platform role: grants and revokes platform roles
 ]
+# People who hold only a platform role belong to no organisation. Unless a case says otherwise,
+# they get what the analyst (the same kind of outsider) gets.
+LIKE = {"foreign_editor": "analyst", "trust_list_manager": "analyst", "platform_admin": "analyst"}
 
 LOGIN = "login"  # expected: redirect to the sign-in page
 
@@ -44,6 +50,8 @@ class Case:
     def expected(self, role: str) -> int | str:
         if role in self.expect:
             return self.expect[role]
+        if role in LIKE:
+            return self.expected(LIKE[role])
         if role == "anonymous":
             if self.anonymous is not None:
                 return self.anonymous

@@ -87,8 +87,9 @@ def person(org_id: int, user_id: int):
             db.session.commit()
             flash("Roles updated.", "info")
             return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))
+    status = 400 if roles_form.errors else 200
     return render_template("admin/person.html", organisation=organisation, person=person,
-                           roles_form=roles_form, employment_form=EmploymentForm())
+                           roles_form=roles_form, employment_form=EmploymentForm()), status
 
 
 @bp.post("/organisations/<int:org_id>/people/<int:user_id>/employments")

@@ -15,7 +15,7 @@ from competency.passport.keys import KeyFileError
 from competency.passport.pdf import render_passport_pdf, verify_url
 from competency.accounts.queries import organisations_administered
 from competency.blueprints.navigation import add_nav_item
-from competency.passport.policies import can_review_imports
+from competency.passport.policies import can_manage_trust_list, can_review_imports
 
 bp = Blueprint("passport", __name__, url_prefix="/passport")
 add_nav_item("passport.index", "My passport", lambda user: True, order=40)
@@ -47,6 +47,7 @@ def index():
     return render_template("passport/index.html", overview=overview, shares=shares, today=date.today(),
                            imports=queries.my_imports(current_user.id)[:5], verify_url=verify_url,
                            can_review_imports=can_review_imports(current_user),
+                           can_manage_trust_list=can_manage_trust_list(current_user),
                            administered=organisations_administered(current_user))
 
 
