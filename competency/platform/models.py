@@ -81,6 +81,21 @@ class PlatformGrant(TimestampMixin, db.Model):
         return "Whole installation"
 
 
+class FrameworkOwner(db.Model):
+    """Which organisation's framework editors look after a framework; no row: the platform's own.
+
+    Kept beside the framework rather than in it, so ownership can change without touching the
+    framework's own (immutable once published) records.
+    """
+
+    __tablename__ = "framework_owner"
+
+    framework_id: Mapped[int] = mapped_column(sa.ForeignKey("framework.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
 def scope_key(role: PlatformRole, organisation_id: int | None, region: str | None) -> str:
     if role in SCOPED_BY_OWNER:
         return f"owner:{organisation_id}" if organisation_id is not None else "owner:platform"
