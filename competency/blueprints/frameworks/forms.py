@@ -22,7 +22,7 @@ class UploadFrameworkForm(FlaskForm):
         ],
     )
     # Shown only to editors of several owners; choices are the owners they edit for.
-    owner = SelectField("Owner of a new framework", choices=[],
+    owner = SelectField("Owner of a new framework", choices=[], validate_choice=False,
                         description="Who looks after a framework this file creates. Versions of an existing "
                                     "framework keep its owner.")
 
