@@ -330,11 +330,17 @@ def revoke_api_token(token: ApiToken, *, by: User) -> None:
         record_event("api_token.revoked", actor=by, subject=token)
 
 
+# "Last used" is shown to the minute; writing it on every request would make every API read a write.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
 def user_for_api_token(secret: str) -> User | None:
     token = db.session.scalar(
         sa.select(ApiToken).filter_by(token_hash=tokens.digest(secret)).where(ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.is_active_account:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
+        token.last_used_at = now
     return token.user

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 
 from competency.extensions import db
 
@@ -41,6 +42,20 @@ def register_error_handlers(app: Flask) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, handler)
+
+    def out_of_range(error):
+        """The safety net behind the validation: a number, date or text too large to store or compute
+        is the caller's mistake (4xx), never a 500. Logged, because it means a check is missing."""
+        db.session.rollback()
+        app.logger.warning("out-of-range input on %s %s: %r", request.method, request.path, error)
+        detail = "A number, date or piece of text in the request is larger than this service can handle."
+        if request.path.startswith("/api/"):
+            return {"type": "about:blank", "title": "Value out of range", "status": 422, "detail": detail}, 422, {
+                "Content-Type": "application/problem+json"}
+        return _render(400, detail)
+
+    app.register_error_handler(OverflowError, out_of_range)
+    app.register_error_handler(DataError, out_of_range)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import jsonschema
 import pytest
+import sqlalchemy as sa
 
 from competency.accounts.services import create_api_token
 from competency.extensions import db
@@ -248,3 +249,36 @@ def test_future_dates_are_described(document):
     described = document["components"]["schemas"]["EvidenceIn"]["properties"]["occurred_on"]
     assert "future" in described["description"]
     assert (today() + timedelta(days=1)).isoformat()  # the server's rule (date_in_future) checks the real day
+
+
+@pytest.mark.parametrize(("who", "url", "body"), [
+    ("practitioner", "/api/v1/me/passport/shares", {"credential_ids": [TOO_BIG]}),
+    ("lead", "/api/v1/enrolments", None),
+])
+def test_out_of_range_input_the_schema_misses_is_a_problem_not_a_500(world, client, db, who, url, body):  # noqa: F811
+    """The safety net: a value too large to store or compute with answers 422 naming no rule."""
+    payload = body or {"practitioner_id": world.peer.id, "template": "ahp-preceptorship",
+                       "preceptor_id": world.preceptor.id, "lead_id": world.lead.id, "start_on": "9999-12-30"}
+
+    response = client.post(url, json=payload, headers=bearer(getattr(world, who)))
+
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_token_in_steady_use_is_written_down_once_a_minute(world, client, db):  # noqa: F811
+    import time_machine
+
+    from competency.accounts.models import ApiToken
+
+    headers = bearer(world.practitioner)
+    with time_machine.travel("2026-11-30 09:00:00+00:00", tick=False):
+        client.get("/api/v1/me", headers=headers)
+        first = db.session.scalar(sa.select(ApiToken.last_used_at).order_by(ApiToken.id.desc()).limit(1))
+    with time_machine.travel("2026-11-30 09:00:40+00:00", tick=False):
+        client.get("/api/v1/me", headers=headers)
+        assert db.session.scalar(sa.select(ApiToken.last_used_at).order_by(ApiToken.id.desc()).limit(1)) == first
+    with time_machine.travel("2026-11-30 09:01:30+00:00", tick=False):
+        client.get("/api/v1/me", headers=headers)
+        later = db.session.scalar(sa.select(ApiToken.last_used_at).order_by(ApiToken.id.desc()).limit(1))
+    assert (later - first).total_seconds() == 90

@@ -53,8 +53,8 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         g.api_user = user_for_api_token(header.removeprefix("Bearer ").strip())
-        if g.api_user is not None:
-            db.session.commit()  # records last_used_at
+        if g.api_user is not None and db.session.dirty:
+            db.session.commit()  # records last_used_at (at most once a minute)
 
 
 @bp.errorhandler(ProblemError)
