@@ -9,9 +9,6 @@ from __future__ import annotations
 from competency.accounts.models import User
 from competency.platform.models import PlatformGrant, PlatformRole
 
-# The owner "scope" of a framework editor grant for frameworks no organisation owns.
-PLATFORM_OWNER = None
-
 
 def grants(user: User | None, role: PlatformRole) -> list[PlatformGrant]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active_account:

@@ -322,3 +322,35 @@ class TestTheCommandLine:
         assert result.exit_code == 0 and "now owned by Harbourside Care" in result.output
         assert back.exit_code == 0 and "now owned by the platform" in back.output
         assert [e.data["after"] for e in events("framework.owner_changed")][-2:] == [care.id, None]
+
+
+def test_the_demo_accounts_work_through_platform_roles(client, db, login, browser):
+    """editor@ reviews the faculty's draft, analyst@ reads the region, platform@ keeps the trust list;
+    admin@, administrator of three organisations, does none of it."""
+    from competency.demo.accounts import seed_accounts
+    from competency.demo.context import DemoContext
+    from competency.demo.platform import seed_platform_roles
+    from competency.frameworks.demo import DRAFT_VERSION, seed_frameworks
+
+    ctx = DemoContext(password="correct-horse-battery")
+    for step in (seed_accounts, seed_frameworks, seed_platform_roles):
+        step(ctx)
+    seed_platform_roles(ctx)  # idempotent
+    db.session.commit()
+    draft = f"/frameworks/shared-capability-framework/versions/{DRAFT_VERSION}/review"
+
+    login(ctx.users["editor@demo.test"])
+    assert browser.get(draft).status_code == 200
+    switch_user(browser.client, ctx.users["analyst@demo.test"])
+    assert browser.get("/reports/system").status_code == 200
+    switch_user(browser.client, ctx.users["platform@demo.test"])
+    assert browser.get("/passport/trust-list").status_code == 200
+    assert browser.get("/platform/").status_code == 200
+    switch_user(browser.client, ctx.users["admin@demo.test"])
+    assert browser.get(draft).status_code == 404
+    assert browser.get("/passport/trust-list").status_code == 403
+    assert browser.get("/reports/system").status_code == 403
+    assert browser.get("/platform/").status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(PlatformGrant.id))) == 4
+    described = dict(ctx.accounts)
+    assert "framework editor for Solent and Downs ICS AHP Faculty" in described["editor@demo.test"]
