@@ -23,6 +23,7 @@ def create_app(config: type | None = None) -> Flask:
     register_json(app)
     register_secret_key(app, config)
     register_extensions(app)
+    register_routing(app)
     register_blueprints(app)
     register_uploads(app)
     register_security(app)
@@ -75,12 +76,17 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     use_fast_hashing(bool(app.config.get("PASSWORD_HASH_FAST")))
 
-    from competency.accounts.models import User
+    from competency.accounts.sessions import user_for_session
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active_account else None
+    # Checked on every request: a session ended by sign-out, a password change or reset,
+    # deactivation or "sign out everywhere" finds no user and is sent to sign in.
+    login_manager.user_loader(user_for_session)
+
+
+def register_routing(app: Flask) -> None:
+    from competency.routing import register_converters
+
+    register_converters(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -15,6 +15,7 @@ CLI_GROUPS = [
     "competency.passport.commands:keys_cli",
     "competency.passport.commands:passport_cli",
     "competency.preceptorship.commands:programmes_cli",
+    "competency.platform.commands:platform_cli",
 ]
 
 

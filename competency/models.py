@@ -18,3 +18,4 @@ from competency.placements import models as placements_models  # noqa: F401
 from competency.preceptors import models as preceptors_models  # noqa: F401
 from competency.recognition import models as recognition_models  # noqa: F401
 from competency.submissions import models as submissions_models  # noqa: F401
+from competency.platform import models as platform_models  # noqa: F401

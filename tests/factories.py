@@ -75,7 +75,8 @@ class EmploymentFactory(BaseFactory):
 
 
 LEVEL_FOR_ROLE = {"practitioner": "registered", "preceptor": "enhanced", "lead": "advanced",
-                  "admin": "advanced", "analyst": "advanced", "framework_editor": "advanced"}
+                  "admin": "advanced", "analyst": "advanced", "framework_editor": "advanced",
+                  "trust_list_manager": "advanced", "platform_admin": "advanced"}
 
 
 def make_person(
@@ -87,8 +88,18 @@ def make_person(
     level_code: str | None = None,
     **user_kwargs,
 ) -> User:
-    """A person with ``role`` (or several) at ``organisation``, employed there, registered when staff."""
-    roles = [Role(r) if not isinstance(r, Role) else r for r in (role if isinstance(role, list) else [role])]
+    """A person with ``role`` (or several) at ``organisation``, employed there, registered when staff.
+
+    Platform roles are granted too: ``analyst`` for ``organisation``'s region, ``framework_editor``
+    for the platform's own frameworks (those no organisation owns), ``trust_list_manager`` and
+    ``platform_admin`` installation-wide.
+    """
+    from competency.platform.models import PlatformGrant, PlatformRole, scope_key
+
+    wanted = role if isinstance(role, list) else [role]
+    platform = [PlatformRole(r) for r in wanted if not isinstance(r, Role) and r in PlatformRole._value2member_map_]
+    roles = [Role(r) if not isinstance(r, Role) else r for r in wanted
+             if isinstance(r, Role) or r not in PlatformRole._value2member_map_]
     organisation = organisation or OrganisationFactory()
     if registered is None:
         registered = any(r in (Role.preceptor, Role.lead) for r in roles)
@@ -99,9 +110,12 @@ def make_person(
     user = UserFactory(**user_kwargs)
     for r in roles:
         MembershipFactory(user=user, organisation=organisation, role=r)
+    for r in platform:
+        region = organisation.region if r == PlatformRole.analyst else None
+        db.session.add(PlatformGrant(user=user, role=r, region=region, scope_key=scope_key(r, None, region)))
     if employed:
-        EmploymentFactory(user=user, organisation=organisation,
-                          level_code=level_code or LEVEL_FOR_ROLE[roles[0].value])
+        first = roles[0].value if roles else platform[0].value
+        EmploymentFactory(user=user, organisation=organisation, level_code=level_code or LEVEL_FOR_ROLE[first])
     db.session.flush()
     db.session.refresh(user)
     return user

@@ -50,7 +50,8 @@ def seed_receiver(app) -> None:
     """Installation B: a care provider where the same person (same email) now works, a lead and an admin."""
     make_framework(slug=FRAMEWORK)
     org = OrganisationFactory(slug="harbourside", name="Harbourside Care")
-    make_person("admin", org, email="admin@harbourside.example.org", display_name="Alex Morgan")
+    # An organisation administrator who also keeps the installation's trust list (a platform role).
+    make_person(["admin", "trust_list_manager"], org, email="admin@harbourside.example.org", display_name="Alex Morgan")
     make_person("practitioner", org, level_code="registered", email=HOLDER, display_name="Sam Okafor",
                 registration_body="HCPC", registration_number="OT99876")
     make_person(["lead", "preceptor"], org, level_code="advanced", email="lead@harbourside.example.org",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competency.db import TimestampMixin, UTCDateTime, str_enum
 from competency.extensions import db
+
+if TYPE_CHECKING:
+    from competency.platform.models import PlatformGrant
 
 
 class OrgKind(enum.Enum):
@@ -29,14 +33,16 @@ class Sector(enum.Enum):
 
 
 class Role(enum.Enum):
+    """Roles at one organisation, given by its administrator.
+
+    Analysts and framework editors act across organisations, so they are platform roles
+    (competency.platform), which only a platform administrator grants.
+    """
+
     practitioner = "practitioner"
     preceptor = "preceptor"
     lead = "lead"
     admin = "admin"
-    # An ICS AHP lead reading aggregate figures across the organisations of a region.
-    analyst = "analyst"
-    # A regional or national body authoring frameworks and programme templates.
-    framework_editor = "framework_editor"
 
 
 ORG_KIND_LABELS = {
@@ -58,8 +64,6 @@ ROLE_LABELS = {
     Role.preceptor: "Preceptor",
     Role.lead: "Lead",
     Role.admin: "Administrator",
-    Role.analyst: "Analyst",
-    Role.framework_editor: "Framework editor",
 }
 
 
@@ -98,6 +102,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Notification preferences: {"email": "immediate"|"digest", "muted": [kinds]}.
     preferences: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Part of every session's identity (see competency.accounts.sessions): raising it ends
+    # every session of the account at once, since session cookies cannot be deleted server-side.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id"
@@ -105,10 +112,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     employments: Mapped[list[Employment]] = relationship(
         back_populates="user", order_by="Employment.start_on.desc()"
     )
+    platform_grants: Mapped[list[PlatformGrant]] = relationship(
+        back_populates="user", foreign_keys="PlatformGrant.user_id", order_by="PlatformGrant.id"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session generation it was made in."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def is_registered(self) -> bool:

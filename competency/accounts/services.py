@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from competency.accounts import tokens
+from competency.accounts import sessions, tokens
 from competency.accounts.models import (
     ApiToken,
     Employment,
@@ -16,7 +16,7 @@ from competency.accounts.models import (
     Role,
     User,
 )
-from competency.accounts.passwords import check_password, hash_password, password_problem
+from competency.accounts.passwords import check_password, check_password_or_dummy, hash_password, password_problem
 from competency.accounts.policies import can_admin
 from competency.audit.services import record_event
 from competency.db import utcnow
@@ -66,7 +66,10 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None. Failures are audited."""
     user = find_user_by_email(email)
-    if user is not None and user.is_active_account and check_password(user.password_hash, password):
+    # Always one password check, whether or not the account exists, is closed or has no
+    # password, so the answer's timing does not say which.
+    matches = check_password_or_dummy(user.password_hash if user is not None else None, password)
+    if user is not None and user.is_active_account and matches:
         user.last_login_at = utcnow()
         return user
     record_event(
@@ -173,6 +176,17 @@ def set_active(user: User, organisation: Organisation, *, is_active: bool, by: U
         "membership.reactivated" if is_active else "membership.deactivated",
         actor=by, organisation=organisation, subject=user,
     )
+    if not is_active:
+        # Whoever holds the person's open sessions or tokens loses them with the job.
+        sessions.end_sessions(user, by=by, reason=sessions.DEACTIVATED)
+        sessions.revoke_tokens(user, by=by, reason=sessions.DEACTIVATED)
+
+
+def sign_out_everywhere(user: User, organisation: Organisation, *, by: User) -> None:
+    """An administrator ends every session of a member (for example a lost phone); tokens stay."""
+    if not can_admin(by, organisation):
+        raise PermissionDenied("Only an administrator of this organisation can do this")
+    sessions.end_sessions(user, by=by, reason=sessions.SIGNED_OUT_EVERYWHERE)
 
 
 def invite(organisation: Organisation, email: str, roles: set[Role], *, by: User) -> tuple[Invitation, str]:
@@ -279,7 +293,24 @@ def reset_password(secret: str, new_password: str) -> User:
         .values(used_at=reset.used_at)
     )
     record_event("auth.password_reset", actor=user, subject=user)
+    sessions.end_sessions(user, by=user, reason=sessions.PASSWORD_RESET)
+    sessions.revoke_tokens(user, by=user, reason=sessions.PASSWORD_RESET)
     return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change a signed-in person's password and end their other sessions (the caller signs this one in again).
+
+    Tokens stay: whoever changes the password knew the old one.
+    """
+    if not check_password(user.password_hash, current_password):
+        raise DomainError("Your current password is not correct", field="current_password")
+    problem = password_problem(new_password)
+    if problem:
+        raise DomainError(problem, field="password")
+    user.password_hash = hash_password(new_password)
+    record_event("auth.password_changed", actor=user, subject=user)
+    sessions.end_sessions(user, by=user, reason=sessions.PASSWORD_CHANGED)
 
 
 def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
@@ -303,11 +334,17 @@ def revoke_api_token(token: ApiToken, *, by: User) -> None:
         record_event("api_token.revoked", actor=by, subject=token)
 
 
+# "Last used" is shown to the minute; writing it on every request would make every API read a write.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
 def user_for_api_token(secret: str) -> User | None:
     token = db.session.scalar(
         sa.select(ApiToken).filter_by(token_hash=tokens.digest(secret)).where(ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.is_active_account:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
+        token.last_used_at = now
     return token.user

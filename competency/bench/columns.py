@@ -1,6 +1,6 @@
 """The tables the generator fills, in foreign-key order, and the columns it gives for each."""
 
-TABLES = ["organisation", "user_account", "membership", "employment", "evidence", "evidence_capability",
+TABLES = ["organisation", "user_account", "membership", "platform_grant", "employment", "evidence", "evidence_capability",
           "signoff_request", "signoff_request_evidence", "signoff_decision", "signoff", "enrolment",
           "enrolment_milestone", "enrolment_pause", "confidence_checkin", "programme_completion",
           "progression_record", "progression_panel", "apprenticeship"]
@@ -11,6 +11,8 @@ COLUMNS = {
                      "registration_number", "registered_on", "is_active_account", "preferences", "created_at",
                      "updated_at"],
     "membership": ["id", "user_id", "organisation_id", "role", "is_active", "created_at", "updated_at"],
+    "platform_grant": ["id", "user_id", "role", "organisation_id", "region", "scope_key", "granted_by_id",
+                       "created_at", "updated_at"],
     "employment": ["id", "user_id", "organisation_id", "role_title", "level_code", "band_label", "start_on",
                    "end_on", "fte", "created_at", "updated_at"],
     "evidence": ["id", "owner_id", "kind", "title", "occurred_on", "text", "frozen_at", "created_at", "updated_at"],

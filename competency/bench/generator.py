@@ -183,7 +183,9 @@ class Generator:
                                   OrgKind.regional_body.value, Sector.health.value, None, self.plan.region, {},
                                   self.created, self.created))
         analyst = self.user("analyst", "Bench analyst", None, None)
-        self.membership(analyst, body, "analyst")
+        region = self.plan.region
+        self.add("platform_grant", (self.next_id("platform_grant"), analyst, "analyst", None, region,
+                                    f"region:{region}", None, self.created, self.created))
         self.flush()
         return orgs
 

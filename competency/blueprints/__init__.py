@@ -23,6 +23,7 @@ BLUEPRINTS = [
     "competency.blueprints.workforce.grants:bp",
     "competency.blueprints.workforce.placements:bp",
     "competency.blueprints.workforce.preceptors:bp",
+    "competency.blueprints.platform.routes:bp",
 ]
 
 

@@ -17,6 +17,7 @@ from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from competency.evidence.uploads import size_limit_text
@@ -122,6 +123,18 @@ def is_database_unavailable(error: Exception) -> bool:
             or bool(error.connection_invalidated))
 
 
+def allow_header(error) -> dict[str, str]:
+    """A 405 names the methods the URL does take (RFC 9110 requires ``Allow`` on every 405)."""
+    methods = getattr(error, "valid_methods", None)
+    return {"Allow": ", ".join(sorted(methods))} if methods else {}
+
+
+def allow_header(error) -> dict[str, str]:
+    """A 405 names the methods the URL does take (RFC 9110 requires ``Allow`` on every 405)."""
+    methods = getattr(error, "valid_methods", None)
+    return {"Allow": ", ".join(sorted(methods))} if methods else {}
+
+
 def register_error_handlers(app: Flask) -> None:
     def handler(error):
         _safe_rollback()
@@ -129,10 +142,12 @@ def register_error_handlers(app: Flask) -> None:
         code = code if isinstance(code, int) and code in MESSAGES else 500
         if request.path.startswith("/api/"):
             detail = getattr(error, "description", None) if code in (413, 422) else None
-            return _problem(code, MESSAGES.get(code, MESSAGES[500])[0], detail)
+            body, status, headers = _problem(code, MESSAGES.get(code, MESSAGES[500])[0], detail)
+            return body, status, {**headers, **allow_header(error)}
         if code == 413:
             return _too_large()
-        return _render(code)
+        page, status = _render(code)
+        return page, status, allow_header(error)
 
     for code in MESSAGES:
         app.register_error_handler(code, handler)
@@ -172,6 +187,19 @@ def register_error_handlers(app: Flask) -> None:
     def _unique_violation(error: UniqueViolation):
         log.info("Unique constraint race answered 409: %s", error)
         return conflict()
+
+    def out_of_range(error):
+        """The safety net behind the validation: a number, date or text too large to store or compute
+        is the caller's mistake (4xx), never a 500. Logged, because it means a check is missing."""
+        _safe_rollback()
+        app.logger.warning("out-of-range input on %s %s: %r", request.method, request.path, error)
+        detail = "A number, date or piece of text in the request is larger than this service can handle."
+        if request.path.startswith("/api/"):
+            return _problem(422, "Value out of range", detail)
+        return _render(400, detail)
+
+    app.register_error_handler(OverflowError, out_of_range)
+    app.register_error_handler(DataError, out_of_range)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):

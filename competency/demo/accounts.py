@@ -44,9 +44,10 @@ PEOPLE = [
     ("trust.preceptor@demo.test", "Rachel Green", "Physiotherapist", ("HCPC", "PH55110", date(2014, 9, 1)),
      [("wessex-valley-nhs", Role.preceptor)],
      [("wessex-valley-nhs", "Physiotherapist", "enhanced", "Band 6", date(2019, 5, 1))]),
-    ("analyst@demo.test", "Morgan Ellis", None, None, [("solent-downs-ics", Role.analyst)], []),
-    ("editor@demo.test", "Dana Fox", "Occupational therapist", ("HCPC", "OT40001", date(2005, 9, 1)),
-     [("solent-downs-ics", Role.framework_editor)], []),
+    # The analyst and the editor act through platform roles (competency.demo.platform), not memberships.
+    ("analyst@demo.test", "Morgan Ellis", None, None, [], []),
+    ("editor@demo.test", "Dana Fox", "Occupational therapist", ("HCPC", "OT40001", date(2005, 9, 1)), [], []),
+    ("platform@demo.test", "Jo Bennett (platform administrator)", None, None, [], []),
 ]
 
 

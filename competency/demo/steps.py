@@ -2,6 +2,7 @@
 SEED_STEPS = [
     "competency.demo.accounts:seed_accounts",
     "competency.frameworks.demo:seed_frameworks",
+    "competency.demo.platform:seed_platform_roles",
     "competency.demo.evidence:seed_evidence",
     "competency.demo.programmes:seed_programmes",
     "competency.demo.passport:seed_passport",

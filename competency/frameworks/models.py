@@ -17,8 +17,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from competency.accounts.models import Organisation
 from competency.db import TimestampMixin, UTCDateTime, str_enum
 from competency.extensions import db
+from competency.platform.models import FrameworkOwner
 
 UUID_LENGTH = 36
 
@@ -42,6 +44,25 @@ class Framework(TimestampMixin, db.Model):
 
     versions: Mapped[list[FrameworkVersion]] = relationship(
         back_populates="framework", order_by="FrameworkVersion.id", cascade="all, delete-orphan")
+    # Whose framework editors may change it (see competency.platform); none: the platform's own.
+    ownership: Mapped[FrameworkOwner | None] = relationship(cascade="all, delete-orphan", uselist=False)
+
+    @property
+    def owner_id(self) -> int | None:
+        return self.ownership.organisation_id if self.ownership is not None else None
+
+    @owner_id.setter
+    def owner_id(self, organisation_id: int | None) -> None:
+        if organisation_id is None:
+            self.ownership = None
+        elif self.ownership is None:
+            self.ownership = FrameworkOwner(organisation_id=organisation_id)
+        else:
+            self.ownership.organisation_id = organisation_id
+
+    @property
+    def owner(self) -> Organisation | None:
+        return self.ownership.organisation if self.ownership is not None else None
 
     def __repr__(self) -> str:
         return f"<Framework {self.slug}>"

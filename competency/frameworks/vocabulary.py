@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from competency.accounts.models import Organisation, Role, User
+from competency.accounts.models import Organisation, User
 from competency.accounts.policies import active_memberships
 from competency.frameworks.models import Crosswalk
 
@@ -72,8 +72,7 @@ def local_vocabularies(user: User | None, crosswalks: Sequence[Crosswalk]) -> li
     """(organisation, its mapped titles and grades) for each organisation the user belongs to that keeps a list."""
     seen: dict[int, Organisation] = {}
     for membership in active_memberships(user):
-        if membership.role not in (Role.analyst, Role.framework_editor):
-            seen.setdefault(membership.organisation_id, membership.organisation)
+        seen.setdefault(membership.organisation_id, membership.organisation)
     out = []
     for organisation in sorted(seen.values(), key=lambda o: o.name):
         lines = organisation_vocabulary(organisation, crosswalks)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from competency.accounts.models import Role, User
 from competency.accounts.policies import can_admin, can_lead, has_any_role
 from competency.passport.models import CredentialImport
+from competency.platform import policies as platform_policies
 
 
 def can_see_import(user: User | None, record: CredentialImport) -> bool:
@@ -22,8 +23,9 @@ def can_review_imports(user: User | None) -> bool:
 
 
 def can_manage_trust_list(user: User | None) -> bool:
-    """The trust list belongs to the installation; any organisation's administrator keeps it."""
-    return has_any_role(user, Role.admin)
+    """The trust list belongs to the installation: trust-list managers (a platform role) keep it,
+    never an organisation's administrator as such."""
+    return platform_policies.can_manage_trust_list(user)
 
 
 def can_manage_keys(user: User | None, organisation_id: int) -> bool:

@@ -2,15 +2,17 @@
 
 Leads (and administrators) read exact figures, including a short list of named
 waiting requests, for the organisations they lead. Analysts read suppressed
-aggregates across the organisations of their region, never person-level data.
+aggregates across the organisations of the regions they are analysts for (a platform
+role, see competency.platform), never person-level data.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from competency.accounts.models import Organisation, OrgKind, Role, User
-from competency.accounts.policies import has_any_role, org_ids_with_role
+from competency.accounts.policies import org_ids_with_role
 from competency.extensions import db
+from competency.platform.policies import analyst_regions
 
 DASHBOARD_ROLES = (Role.lead, Role.admin)
 
@@ -24,7 +26,8 @@ def can_view_dashboard(user: User | None) -> bool:
 
 
 def can_view_system(user: User | None) -> bool:
-    return has_any_role(user, Role.analyst)
+    """Analysts: a platform role granted per region, never an organisation role."""
+    return bool(analyst_regions(user))
 
 
 def can_view_reports(user: User | None) -> bool:
@@ -33,10 +36,9 @@ def can_view_reports(user: User | None) -> bool:
 
 def region_org_ids(user: User | None) -> set[int]:
     """Every service-providing organisation in the regions where ``user`` is an analyst (one query)."""
-    analyst_orgs = org_ids_with_role(user, Role.analyst)
-    if not analyst_orgs:
+    regions = analyst_regions(user)
+    if not regions:
         return set()
-    regions = sa.select(Organisation.region).where(Organisation.id.in_(analyst_orgs)).scalar_subquery()
-    rows = db.session.scalars(sa.select(Organisation.id).where(Organisation.region.in_(regions),
+    rows = db.session.scalars(sa.select(Organisation.id).where(Organisation.region.in_(sorted(regions)),
                                                                Organisation.kind != OrgKind.regional_body))
     return set(rows)

@@ -4,8 +4,12 @@ from __future__ import annotations
 from tests.access.matrix import Case
 
 SLUG = "access-framework"
-EDITORS = ("admin", "foreign_admin", "editor")
-NOT_EDITORS = ("practitioner", "peer", "preceptor", "lead", "foreign_preceptor", "foreign_lead", "analyst")
+# The framework belongs to the regional body: only its framework editors change it. Organisation
+# administrators (home or foreign) are nobody's framework editors, and an editor of another
+# owner's frameworks ("foreign_editor") gets no further with this one than anyone else.
+EDITORS = ("editor",)
+NOT_EDITORS = ("practitioner", "peer", "preceptor", "lead", "admin", "foreign_preceptor", "foreign_lead",
+               "foreign_admin", "analyst", "foreign_editor")
 
 
 def _fingerprint(action: str, version) -> str:
@@ -15,8 +19,36 @@ def _fingerprint(action: str, version) -> str:
     return (publish_impact if action == "publish" else retire_impact)(version).fingerprint
 
 
-def editors(status, others):
-    return {**{role: status for role in EDITORS}, **{role: others for role in NOT_EDITORS}}
+def editors(status, others, **overrides):
+    return {**{role: status for role in EDITORS}, **{role: others for role in NOT_EDITORS}, **overrides}
+
+
+def _upload_over_the_draft(w) -> dict:
+    """A file replacing the draft 1.1.0: the editors of the framework's owner only."""
+    import io
+
+    return {"file": (io.BytesIO(DRAFT_YAML.encode()), "access-framework-1.1.0.yaml")}
+
+
+DRAFT_YAML = f"""kind: framework
+slug: {SLUG}
+version: "1.1.0"
+title: Access framework
+pillars:
+  - code: practice
+    name: Practice
+    abbreviation: PP
+levels:
+  - code: support
+    name: Support worker
+    abbreviation: SUP
+capabilities:
+  - code: PP-SUP-01
+    pillar: practice
+    level: support
+    statement: Follows the plan.
+    guidance: An observation.
+"""
 
 
 CASES = [
@@ -30,9 +62,11 @@ CASES = [
     Case("frameworks.export_version", lambda w: f"/frameworks/{SLUG}/versions/1.0.0/export/case"),
     Case("frameworks.export_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/export/yaml",
          expect=editors(200, 404), id="frameworks.export_version-draft"),
-    Case("frameworks.upload", lambda w: "/frameworks/upload", expect=editors(200, 403)),
+    Case("frameworks.upload", lambda w: "/frameworks/upload", expect=editors(200, 403, foreign_editor=200)),
     Case("frameworks.upload", lambda w: "/frameworks/upload", method="POST", data=lambda w: {},
-         expect=editors(422, 403)),
+         expect=editors(422, 403, foreign_editor=422)),
+    Case("frameworks.upload", lambda w: "/frameworks/upload", method="POST", data=_upload_over_the_draft,
+         expect=editors(302, 403), id="frameworks.upload-this-framework"),
     Case("frameworks.review_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/review", expect=editors(200, 404)),
     Case("frameworks.publish_version", lambda w: f"/frameworks/{SLUG}/versions/1.1.0/publish", method="POST",
          expect=editors(302, 404)),
@@ -92,7 +126,9 @@ CASES = [
     Case("api.put_framework_version", lambda w: f"/api/v1/frameworks/{SLUG}/versions/1.0.0", method="PUT",
          data=lambda w: {}, expect=editors(409, 403)),
     Case("api.publish_framework_version", lambda w: f"/api/v1/frameworks/{SLUG}/versions/1.1.0/publish",
-         method="POST", expect=editors(200, 403)),
+         method="POST", expect=editors(200, 403, foreign_editor=404)),
+    Case("api.put_framework_version", lambda w: f"/api/v1/frameworks/{SLUG}/versions/1.1.0", method="PUT",
+         data=_upload_over_the_draft, expect=editors(201, 403), id="api.put_framework_version-draft"),
 ]
 
 
@@ -118,6 +154,7 @@ def build(world) -> None:
     services.import_crosswalk(CrosswalkSpec(slug=f"{SLUG}-roles", framework=SLUG, title="Roles", schemes=(
         CrosswalkSchemeSpec("nhs_afc", "NHS Agenda for Change", "pay_band", "health",
                             entries=(CrosswalkEntrySpec("Band 5", "registered"),)),)), by=None)
+    version.framework.owner_id = world.region.id
     world.framework_version = version
     world.framework_draft = draft
     world.framework_capability = version.capabilities[0]

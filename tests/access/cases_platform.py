@@ -36,6 +36,36 @@ CASES = [
          expect={**ADMIN_ONLY, "admin": 302}),
     Case("admin.toggle_active", lambda w: f"/admin/organisations/{w.home.id}/people/{w.peer.id}/active",
          method="POST", expect={**ADMIN_ONLY, "admin": 302}),
+    Case("auth.change_password", lambda w: "/profile/password"),
+    Case("auth.change_password", lambda w: "/profile/password", method="POST", default=400,
+         data=lambda w: {"current_password": "not-the-password", "password": "lantern-orchard-pebble",
+                         "confirm": "lantern-orchard-pebble"}, id="auth.change_password-wrong"),
+    Case("auth.sign_out_everywhere", lambda w: "/profile/sign-out-everywhere", method="POST", default=302),
+    Case("admin.sign_out_everywhere", lambda w: f"/admin/organisations/{w.home.id}/people/{w.peer.id}/sign-out",
+         method="POST", expect={**ADMIN_ONLY, "admin": 302}),
+    # An organisation administrator cannot make themselves an analyst (or editor) through their organisation:
+    # those are no longer organisation roles, so the form refuses the choice and nothing changes.
+    Case("admin.person", lambda w: f"/admin/organisations/{w.home.id}/people/{w.admin.id}", method="POST",
+         data=lambda w: {"roles": ["admin", "analyst"]}, expect={**ADMIN_ONLY, "admin": 400},
+         id="admin.person-self-analyst"),
+    # Platform roles: only platform administrators, and never for themselves.
+    Case("platform.index", lambda w: "/platform/", default=403, expect={"platform_admin": 200}),
+    Case("platform.grant_role", lambda w: "/platform/grants", method="POST", default=403,
+         data=lambda w: {"email": w.peer.email, "role": "analyst", "region": w.home.region, "owner": "platform"},
+         expect={"platform_admin": 302}),
+    Case("platform.grant_role", lambda w: "/platform/grants", method="POST", default=403,
+         data=lambda w: {"email": w.admin.email, "role": "analyst", "region": w.home.region},
+         expect={"platform_admin": 302}, id="platform.grant_role-home-admin-as-analyst"),
+    Case("platform.grant_role", lambda w: "/platform/grants", method="POST", default=403,
+         data=lambda w: {"email": w.foreign_admin.email, "role": "framework_editor", "owner": str(w.foreign.id)},
+         expect={"platform_admin": 302}, id="platform.grant_role-foreign-admin-as-editor"),
+    Case("platform.grant_role", lambda w: "/platform/grants", method="POST", default=403,
+         data=lambda w: {"email": w.platform_admin.email, "role": "trust_list_manager"},
+         id="platform.grant_role-own"),
+    Case("platform.revoke_grant", lambda w: f"/platform/grants/{w.spare_grant.id}/revoke", method="POST",
+         default=403, expect={"platform_admin": 302}),
+    Case("platform.revoke_grant", lambda w: f"/platform/grants/{w.platform_admin.platform_grants[0].id}/revoke",
+         method="POST", default=403, id="platform.revoke_grant-own"),
     Case("api.get_me", lambda w: "/api/v1/me"),
     Case("api.openapi_document", lambda w: "/api/v1/openapi.json", anonymous=200),
 ]
@@ -43,5 +73,13 @@ CASES = [
 
 def build(world) -> None:
     from competency.accounts.services import create_api_token
+    from competency.platform.models import PlatformGrant, PlatformRole, scope_key
 
     world.practitioner_token, _ = create_api_token(world.practitioner, "matrix")
+    from competency.extensions import db
+    from tests.factories import UserFactory
+
+    region = world.home.region
+    world.spare_grant = PlatformGrant(user=UserFactory(), role=PlatformRole.analyst, region=region,
+                                      scope_key=scope_key(PlatformRole.analyst, None, region))
+    db.session.add(world.spare_grant)

@@ -16,15 +16,20 @@ ROLES = [
     "foreign_preceptor",  # preceptor at another organisation
     "foreign_lead",
     "foreign_admin",
-    "analyst",            # regional analyst (aggregate figures only)
-    "editor",             # framework editor at a regional body
+    "analyst",            # platform role: analyst for the home region (aggregate figures only)
+    "editor",             # platform role: framework editor for the regional body's frameworks
+    "foreign_editor",     # platform role: framework editor for another owner's (the foreign organisation's)
+    "trust_list_manager",  # platform role: keeps the installation's trust list
+    "platform_admin",     # platform role: grants and revokes platform roles
     "granted_assessor",   # preceptor elsewhere holding a grant from home to assess some of its people
     "expired_assessor",   # preceptor elsewhere whose grant from home has ended
 ]
-
 # Roles that behave like another on every route that does not list them: a granted assessor is a
-# preceptor at another organisation everywhere except within their grant (tests/access/cases_workforce.py).
-ROLE_FALLBACK = {"granted_assessor": "foreign_preceptor", "expired_assessor": "foreign_preceptor"}
+# preceptor at another organisation everywhere except within their grant (tests/access/cases_workforce.py);
+# people who hold only a platform role belong to no organisation, so they get what the analyst (the same
+# kind of outsider) gets.
+ROLE_FALLBACK = {"granted_assessor": "foreign_preceptor", "expired_assessor": "foreign_preceptor",
+                 "foreign_editor": "analyst", "trust_list_manager": "analyst", "platform_admin": "analyst"}
 
 LOGIN = "login"  # expected: redirect to the sign-in page
 

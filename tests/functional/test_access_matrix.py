@@ -14,12 +14,24 @@ from competency.accounts.services import create_api_token
 from competency.extensions import db
 from tests.access.matrix import LOGIN, ROLES, Case
 from tests.conftest import csrf_token_from
-from tests.factories import PASSWORD, OrganisationFactory, make_person
+from competency.platform.models import PlatformRole
+from tests.factories import PASSWORD, OrganisationFactory, UserFactory, make_person
 
 MODULES = [importlib.import_module(f"tests.access.{m.name}")
            for m in pkgutil.iter_modules(tests.access.__path__) if m.name.startswith("cases_")]
 CASES: list[Case] = [case for module in MODULES for case in module.CASES]
 BUILDERS = [module.build for module in MODULES if hasattr(module, "build")]
+
+
+def platform_person(role, owner=None):
+    """Someone who belongs to no organisation and holds one platform role."""
+    from competency.platform.models import PlatformGrant, scope_key
+
+    person = UserFactory()
+    db.session.add(PlatformGrant(user=person, role=role, organisation=owner,
+                                 scope_key=scope_key(role, owner.id if owner else None, None)))
+    db.session.flush()
+    return person
 
 
 def build_world() -> SimpleNamespace:
@@ -35,8 +47,11 @@ def build_world() -> SimpleNamespace:
     world.foreign_preceptor = make_person("preceptor", foreign)
     world.foreign_lead = make_person(["lead", "preceptor"], foreign)
     world.foreign_admin = make_person("admin", foreign)
-    world.analyst = make_person("analyst", region, employed=False)
-    world.editor = make_person("framework_editor", region, employed=False)
+    world.analyst = make_person("analyst", region, employed=False)  # for the region home and region share
+    world.editor = platform_person(PlatformRole.framework_editor, owner=region)
+    world.foreign_editor = platform_person(PlatformRole.framework_editor, owner=foreign)
+    world.trust_list_manager = platform_person(PlatformRole.trust_list_manager)
+    world.platform_admin = platform_person(PlatformRole.platform_admin)
     for build in BUILDERS:
         build(world)
     db.session.flush()

@@ -171,7 +171,7 @@ def test_the_did_document_and_signed_status_list_are_published(world, client):
 
 
 def test_a_trusted_issuer_is_named_on_the_verify_page(world, login, browser):
-    login(make_person("admin", world.other))
+    login(make_person("trust_list_manager", world.other))
     did = "did:web:issuer.example.org:orgs:harbourside"
     response = browser.submit("/passport/trust-list", {"name": "Harbourside Care", "did": did,
                                                        "sector": "social_care"})

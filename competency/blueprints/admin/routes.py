@@ -90,8 +90,9 @@ def person(org_id: int, user_id: int):
             db.session.commit()
             flash("Roles updated.", "info")
             return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))
+    status = 400 if roles_form.errors else 200
     return render_template("admin/person.html", organisation=organisation, person=person,
-                           roles_form=roles_form, employment_form=EmploymentForm(), **_local_words(organisation))
+                           roles_form=roles_form, employment_form=EmploymentForm(), **_local_words(organisation)), status
 
 
 @bp.post("/organisations/<int:org_id>/people/<int:user_id>/employments")
@@ -169,4 +170,15 @@ def toggle_active(org_id: int, user_id: int):
     else:
         db.session.commit()
         flash(f"{person.display_name} has been {'reactivated' if is_active else 'deactivated'}.", "info")
+    return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))
+
+
+@bp.post("/organisations/<int:org_id>/people/<int:user_id>/sign-out")
+@login_required
+def sign_out_everywhere(org_id: int, user_id: int):
+    organisation = _administered(org_id)
+    person = _member(organisation, user_id)
+    services.sign_out_everywhere(person, organisation, by=current_user)
+    db.session.commit()
+    flash(f"{person.display_name} has been signed out everywhere.", "info")
     return redirect(url_for("admin.person", org_id=org_id, user_id=user_id))

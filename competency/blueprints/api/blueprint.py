@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from competency.accounts.models import User
 from competency.accounts.services import user_for_api_token
+from competency.blueprints.errors import allow_header
 from competency.errors import DomainError
 from competency.extensions import csrf, db
 
@@ -52,8 +53,8 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         g.api_user = user_for_api_token(header.removeprefix("Bearer ").strip())
-        if g.api_user is not None:
-            db.session.commit()  # records last_used_at
+        if g.api_user is not None and db.session.dirty:
+            db.session.commit()  # records last_used_at (at most once a minute)
 
 
 @bp.errorhandler(ProblemError)
@@ -87,4 +88,5 @@ def _validation_error(error: ValidationError):
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     db.session.rollback()
-    return problem(error.code or 500, error.name, error.description)
+    body, status, headers = problem(error.code or 500, error.name, error.description)
+    return body, status, {**headers, **allow_header(error)}

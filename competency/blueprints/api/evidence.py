@@ -2,30 +2,40 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from flask import current_app, request
 from pydantic import BaseModel, Field
 
 from competency.blueprints.api.blueprint import ProblemError, api_user, parse_body
+from competency.blueprints.api.fields import NOT_BLANK, UUID_PATTERN, required_when, stated
 from competency.blueprints.api.openapi import api_route
 from competency.errors import DomainError
 from competency.evidence import queries, services
+from competency.evidence.services import MAX_TEXT, MAX_TITLE
 from competency.evidence.models import Attachment, Evidence, EvidenceKind, FeedbackSource
 from competency.evidence.policies import can_view_evidence
 from competency.extensions import db
 
 
 class EvidenceIn(BaseModel):
+    # Feedback says who gave it; nothing else does (the rules feedback_source_required / _not_feedback).
+    model_config = {"json_schema_extra": {"allOf": [{
+        **required_when("kind", EvidenceKind.feedback.value, "feedback_source", {"type": "string"}),
+        "else": {"properties": {"feedback_source": {"type": "null"}}},
+    }]}}
+
     kind: EvidenceKind
-    title: str = Field(max_length=200)
-    occurred_on: date
-    text: str = ""
-    what_happened: str | None = None
-    so_what: str | None = None
-    now_what: str | None = None
+    title: str = Field(max_length=MAX_TITLE, **stated(pattern=NOT_BLANK))
+    occurred_on: date = Field(description="Not in the future.")
+    text: str = Field(default="", max_length=MAX_TEXT)
+    what_happened: str | None = Field(default=None, max_length=MAX_TEXT)
+    so_what: str | None = Field(default=None, max_length=MAX_TEXT)
+    now_what: str | None = Field(default=None, max_length=MAX_TEXT)
     feedback_source: FeedbackSource | None = Field(
         default=None, description="Required for feedback: person_served, carer or colleague.")
-    capability_ids: list[str] = Field(default_factory=list, description="Stable capability identifiers (UUIDs).")
+    capability_ids: list[Annotated[str, Field(pattern=UUID_PATTERN)]] = Field(
+        default_factory=list, description="Stable capability identifiers (UUIDs).")
 
 
 class AttachmentOut(BaseModel):

@@ -156,12 +156,16 @@ def get_framework_version(slug: str, number: str):
 
 
 @api_route("/frameworks/<slug>/versions/<number>", method="PUT", summary="Upload a version as a draft (framework editors)",
-           tag="frameworks", response=VersionSummaryOut, status=201, multipart={"file": "binary"}, errors=(403, 409))
+           tag="frameworks", response=VersionSummaryOut, status=201, multipart={"file": "binary", "owner": "string"},
+           errors=(403, 409, 413))
 def put_framework_version(slug: str, number: str):
     """The file's slug and version must match the URL; a published version answers 409 and nothing changes."""
     if not can_edit_frameworks(api_user()):
         raise ProblemError(403, "Forbidden", "Only framework editors can upload framework versions.")
     existing = queries.framework_by_slug(slug)
+    if existing is not None and not can_edit_frameworks(api_user(), existing):
+        raise ProblemError(403, "Forbidden", f"Only the framework editors of {existing.title}'s owner can change it.",
+                           rule="not_framework_editor")
     current = queries.version_by_number(existing, number) if existing else None
     if current is not None and not current.is_editable:
         raise ProblemError(409, "Conflict", f"{current.title} version {number} is {current.status.value} and cannot be "
@@ -174,7 +178,7 @@ def put_framework_version(slug: str, number: str):
     if len(data) > MAX_BYTES:
         raise ProblemError(413, "Too large", "Framework files must be smaller than 5 MB.")
     try:
-        outcome = import_upload(upload.filename or "upload", data, by=api_user())
+        outcome = import_upload(upload.filename or "upload", data, by=api_user(), owner=request.form.get("owner"))
     except FrameworkFileInvalid as exc:
         db.session.rollback()
         raise ProblemError(422, "Invalid framework file", exc.message, errors=exc.problems) from None
@@ -192,6 +196,9 @@ def publish_framework_version(slug: str, number: str):
     if not can_edit_frameworks(api_user()):
         raise ProblemError(403, "Forbidden", "Only framework editors can publish framework versions.")
     version = _version(_framework(slug), number)
+    if not can_edit_frameworks(api_user(), version.framework):
+        raise ProblemError(403, "Forbidden", f"Only the framework editors of {version.title}'s owner can publish it.",
+                           rule="not_framework_editor")
     publish_and_tell(version, by=api_user())  # tells people whose sign-offs stop counting
     db.session.commit()
     return _summary(version).model_dump(mode="json")

@@ -14,6 +14,7 @@ from flask import g
 from pydantic import BaseModel
 
 from competency.blueprints.api.blueprint import ProblemError, bp
+from competency.routing import MAX_DB_ID
 
 
 @dataclass
@@ -92,6 +93,17 @@ PROBLEM_SCHEMA = {
 }
 
 
+ERROR_DESCRIPTIONS = {
+    400: "The body is not a JSON object (send one with Content-Type: application/json).",
+    401: "No valid personal access token.",
+    403: "You can see this but may not do it.",
+    404: "Not found, or not visible to you (including ids too large to exist).",
+    409: "Conflicts with the current state (already decided, already revoked, published ...).",
+    413: "Too large.",
+    422: "A field is not valid or a rule is not met; 'rule' and 'field' say which.",
+}
+
+
 def _schema_ref(spec: APISpec, model: type[BaseModel]) -> dict:
     name = model.__name__
     if name not in spec.components.schemas:
@@ -121,7 +133,7 @@ def build_spec(server_url: str) -> dict:
         path = _PATH_PARAM.sub(r"{\2}", op.rule)
         params = [
             {"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer" if conv == "int" else "string"}}
+             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_DB_ID} if conv == "int" else {"type": "string"}}
             for conv, name in _PATH_PARAM.findall(op.rule)
         ]
         params += [{"name": name, "in": "query", "required": False, "description": description,
@@ -143,8 +155,10 @@ def build_spec(server_url: str) -> dict:
             ok["content"] = {"application/json": {"schema": _schema_ref(spec, op.response)}}
         responses = {str(op.status): ok}
         codes = set(op.errors) | ({401} if op.auth else set()) | ({422} if op.body or op.multipart else set())
+        codes |= {400} if op.body else set()
+        codes |= {404} if params else set()
         for code in sorted(codes):
-            responses[str(code)] = {"description": "Problem", "content": problem_ref}
+            responses[str(code)] = {"description": ERROR_DESCRIPTIONS.get(code, "Problem"), "content": problem_ref}
         operation["responses"] = responses
         if op.auth:
             operation["security"] = [{"bearerAuth": []}]

@@ -6,7 +6,7 @@ caller's organisations answers 404; a visible enrolment the caller may not act o
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import request
 from pydantic import BaseModel, Field
@@ -14,24 +14,27 @@ from pydantic import BaseModel, Field
 from competency.accounts.models import Organisation, Role, User
 from competency.accounts.policies import org_ids_with_role
 from competency.blueprints.api.blueprint import ProblemError, api_user, parse_body
+from competency.blueprints.api.fields import NOT_BLANK, DbId, stated
 from competency.blueprints.api.openapi import api_route
 from competency.db import utcnow
 from competency.errors import NotFound, PermissionDenied
 from competency.extensions import db
 from competency.preceptorship import catalogue, logs, policies, queries, reviews, services
 from competency.preceptorship.errors import EnrolmentRuleError, TemplateNotFound
+from competency.preceptorship.logs import MAX_SESSION_MINUTES
 from competency.preceptorship.models import Enrolment, EnrolmentMilestone, PauseReason
 from competency.preceptorship.progress import milestone_view, progress_of
 
 
 class EnrolmentIn(BaseModel):
-    practitioner_id: int
-    template: str = Field(description="A template slug (its newest published version) or 'slug@1.0.0'.")
-    preceptor_id: int
-    lead_id: int
+    practitioner_id: DbId
+    template: str = Field(description="A template slug (its newest published version) or 'slug@1.0.0'.",
+                          max_length=120, **stated(pattern=NOT_BLANK))
+    preceptor_id: DbId
+    lead_id: DbId
     start_on: date
     fte: float | None = Field(default=None, gt=0, le=1, description="Defaults to the employment's FTE.")
-    organisation_id: int | None = Field(default=None, description="Needed only when the practitioner works at "
+    organisation_id: DbId | None = Field(default=None, description="Needed only when the practitioner works at "
                                                                    "more than one organisation you lead.")
     preceptor_override_reason: str | None = Field(
         default=None, max_length=1000,
@@ -63,7 +66,7 @@ class SignatureIn(BaseModel):
 
 class SupervisionIn(BaseModel):
     held_on: date
-    minutes: int = Field(gt=0, le=480)
+    minutes: int = Field(gt=0, le=MAX_SESSION_MINUTES)
     topics: str = Field(default="", max_length=500)
     notes: str = Field(default="", max_length=20000)
 
@@ -71,7 +74,8 @@ class SupervisionIn(BaseModel):
 class CheckinIn(BaseModel):
     checked_on: date | None = Field(default=None, description="Defaults to today.")
     wellbeing: int = Field(ge=1, le=5)
-    ratings: dict[str, int] = Field(description="A 1-5 rating for every pillar code the template names.")
+    ratings: dict[str, Annotated[int, Field(strict=True, **stated(minimum=1, maximum=5))]] = Field(
+        description="A 1-5 rating for every pillar code the template names.")
     note: str = Field(default="", max_length=5000)
     milestone_code: str | None = None
 

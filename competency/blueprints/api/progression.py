@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from competency.accounts.models import User
 from competency.accounts.policies import can_see_person
 from competency.blueprints.api.blueprint import ProblemError, api_user, parse_body
+from competency.blueprints.api.fields import NOT_BLANK, DbId, stated
 from competency.blueprints.api.openapi import api_route
 from competency.extensions import db
 from competency.progression import apprenticeships, policies, queries
@@ -110,9 +111,10 @@ class ProgressionOut(BaseModel):
 
 class OtjIn(BaseModel):
     occurred_on: date
-    hours: Decimal = Field(gt=0, le=24, description="Hours, to the nearest quarter hour")
-    activity: str = Field(min_length=1, max_length=500)
-    evidence_id: int | None = Field(default=None, description="One of the apprentice's own evidence items")
+    hours: Decimal = Field(gt=0, le=24, description="Hours, to the nearest quarter hour",
+                           **stated(multipleOf=0.25))
+    activity: str = Field(min_length=1, max_length=500, **stated(pattern=NOT_BLANK))
+    evidence_id: DbId | None = Field(default=None, description="One of the apprentice's own evidence items")
 
 
 class OtjEntryOut(BaseModel):

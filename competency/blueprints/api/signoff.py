@@ -9,22 +9,25 @@ from pydantic import BaseModel, Field
 
 from competency.accounts.models import User
 from competency.blueprints.api.blueprint import ProblemError, api_user, parse_body
+from competency.blueprints.api.fields import NOT_BLANK, UUID_PATTERN, DbId, required_when, stated
 from competency.blueprints.api.openapi import api_route
 from competency.errors import DomainError
 from competency.evidence.queries import evidence_by_ids
 from competency.extensions import db
 from competency.reminders.dispatch import dispatch_outbox
 from competency.signoff import conversation, queries, services
+from competency.signoff.services import MAX_COMMENT
 from competency.signoff.capabilities import current_framework_version, find_capability
 from competency.signoff.models import Outcome, SignOff, SignOffRequest
 from competency.signoff.policies import can_view_request, can_view_signoff
 
 
 class SignOffRequestIn(BaseModel):
-    capability_id: str = Field(description="The capability's stable identifier (UUID).")
-    evidence_ids: list[int] = Field(description="Your evidence linked to that capability; at least one.")
-    assessor_id: int = Field(description="A registered preceptor or lead where you currently work.")
-    message: str = Field(default="", max_length=5000)
+    capability_id: str = Field(description="The capability's stable identifier (UUID).", pattern=UUID_PATTERN)
+    evidence_ids: list[DbId] = Field(description="Your evidence linked to that capability; at least one.",
+                                     **stated(minItems=1))
+    assessor_id: DbId = Field(description="A registered preceptor or lead where you currently work.")
+    message: str = Field(default="", max_length=MAX_COMMENT)
 
 
 class SeveralItemIn(BaseModel):
@@ -45,12 +48,16 @@ class MessageIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
+    model_config = {"json_schema_extra": required_when("decision", "return", "comment", {"pattern": NOT_BLANK})}
+
     decision: Literal["sign", "return"]
-    comment: str = Field(default="", max_length=5000, description="Optional when signing; required when returning.")
+    comment: str = Field(default="", max_length=MAX_COMMENT,
+                         description="Optional when signing; required (not blank) when returning.")
 
 
 class RevokeIn(BaseModel):
-    reason: str = Field(max_length=5000)
+    reason: str = Field(max_length=MAX_COMMENT, description="Why the sign-off is revoked; not blank.",
+                        **stated(pattern=NOT_BLANK))
 
 
 class DecisionOut(BaseModel):

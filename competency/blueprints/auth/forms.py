@@ -48,6 +48,15 @@ class NewPasswordForm(FlaskForm):
         DataRequired("Enter the new password again"), EqualTo("password", "The passwords do not match")])
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password"),
+                                                                      Length(max=200)])
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password"), Length(max=200)],
+                             description="At least 12 characters. A few unrelated words work well.")
+    confirm = PasswordField("Confirm new password", validators=[
+        DataRequired("Enter the new password again"), EqualTo("password", "The passwords do not match")])
+
+
 class AcceptInvitationForm(FlaskForm):
     display_name = StringField("Your name", validators=[DataRequired("Enter your name"), Length(max=120)])
     password = PasswordField("Choose a password", validators=[DataRequired("Enter a password"), Length(max=200)],

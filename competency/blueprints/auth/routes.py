@@ -6,16 +6,18 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
-from competency.accounts import services
+from competency.accounts import services, sessions
 from competency.accounts.models import ApiToken
 from competency.blueprints.auth.forms import (
     AcceptInvitationForm,
+    ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     NewPasswordForm,
     NewTokenForm,
     ProfileForm,
 )
+from competency.blueprints.auth.redirects import safe_next_path
 from competency.blueprints.guards import get_or_404
 from competency.errors import DomainError
 from competency.extensions import db, limiter
@@ -36,10 +38,8 @@ def _failed_login(response) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: browsers read "//host" and "/\\host" as another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    """Only a path on this site (see :mod:`competency.blueprints.auth.redirects`), else home."""
+    return safe_next_path(target) or url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -70,6 +70,10 @@ def _too_many_attempts(error):
 
 @bp.post("/logout")
 def logout():
+    """Signing out ends every session of the account, so a copied cookie stops working too."""
+    if current_user.is_authenticated:
+        sessions.end_sessions(current_user, by=current_user, reason=sessions.SIGNED_OUT)
+        db.session.commit()
     logout_user()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -160,6 +164,34 @@ def profile():
         sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
     return render_template("auth/profile.html", form=form, token_form=NewTokenForm(), tokens=tokens)
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            form[error.field or "password"].errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session carries on in the new generation
+            flash("Your password has been changed. You have been signed out everywhere else.", "info")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/profile/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    sessions.end_sessions(current_user, by=current_user, reason=sessions.SIGNED_OUT_EVERYWHERE)
+    db.session.commit()
+    logout_user()
+    flash("You have been signed out on every device. Sign in again to carry on.", "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/profile/tokens")

@@ -21,6 +21,10 @@ class UploadFrameworkForm(FlaskForm):
             FileSize(max_size=MAX_FRAMEWORK_FILE_BYTES, message="The file must be smaller than 5 MB"),
         ],
     )
+    # Shown only to editors of several owners; choices are the owners they edit for.
+    owner = SelectField("Owner of a new framework", choices=[], validate_choice=False,
+                        description="Who looks after a framework this file creates. Versions of an existing "
+                                    "framework keep its owner.")
 
 
 class MatrixFilterForm(FlaskForm):

@@ -15,7 +15,7 @@ from competency.frameworks.diff import diff_frameworks
 from competency.frameworks.errors import FrameworkFileInvalid, VersionImmutable
 from competency.frameworks.models import Framework, FrameworkVersion, VersionStatus
 from competency.frameworks.policies import can_edit_frameworks, can_view_version
-from competency.frameworks.uploads import import_upload
+from competency.frameworks.uploads import import_upload, owner_choices
 from competency.signoff.version_changes import publish_and_tell, publish_impact, retire_and_tell, retire_impact
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
@@ -40,7 +40,7 @@ def _version(framework: Framework, number: str | None) -> FrameworkVersion:
         version = queries.version_by_number(framework, number)
     else:
         version = queries.current_version(framework)
-        if version is None and can_edit_frameworks(current_user) and framework.versions:
+        if version is None and can_edit_frameworks(current_user, framework) and framework.versions:
             version = framework.versions[-1]
     if version is None:
         abort(404)
@@ -142,12 +142,16 @@ def export_version(slug: str, number: str, fmt: str):
 def upload():
     require_allowed(can_edit_frameworks(current_user))
     form = UploadFrameworkForm()
+    form.owner.choices = owner_choices(current_user)
+    if len(form.owner.choices) < 2:
+        del form.owner  # one owner: nothing to choose
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
         storage = form.file.data
         try:
-            outcome = import_upload(storage.filename or "upload", storage.read(), by=current_user)
+            outcome = import_upload(storage.filename or "upload", storage.read(), by=current_user,
+                                    owner=form.owner.data if "owner" in form else None)
             db.session.commit()
         except FrameworkFileInvalid as exc:
             db.session.rollback()
@@ -178,7 +182,7 @@ def _editable(slug: str, number: str) -> FrameworkVersion:
     if version is None:
         abort(404)
     require_visible(can_view_version(current_user, version))
-    require_allowed(can_edit_frameworks(current_user))
+    require_allowed(can_edit_frameworks(current_user, framework))
     return version
 
 

@@ -17,7 +17,7 @@ from competency.passport.pdf import render_passport_pdf, verify_url
 from competency.passport.statements import capability_statements
 from competency.accounts.queries import organisations_administered
 from competency.blueprints.navigation import add_nav_item
-from competency.passport.policies import can_review_imports
+from competency.passport.policies import can_manage_trust_list, can_review_imports
 from competency.submissions import services as submissions
 
 bp = Blueprint("passport", __name__, url_prefix="/passport")
@@ -51,6 +51,7 @@ def index():
                            statements=capability_statements(overview.credentials),
                            imports=queries.my_imports(current_user.id)[:5], verify_url=verify_url,
                            can_review_imports=can_review_imports(current_user),
+                           can_manage_trust_list=can_manage_trust_list(current_user),
                            administered=organisations_administered(current_user))
 
 

@@ -19,6 +19,7 @@ from competency.preceptorship import catalogue, policies, queries, services
 from competency.preceptorship.enrolment_preview import preview_enrolment
 from competency.preceptorship.models import ProgrammeTemplate
 from competency.preceptorship.progress import needs_from, next_open_milestone, progress_of
+from competency.routing import db_int
 
 import sqlalchemy as sa
 
@@ -156,7 +157,7 @@ def enrol():
     """Enrol someone: the form, then check your answers (with the warnings and due dates), then enrol."""
     lead_orgs = sorted(org_ids_with_role(current_user, Role.lead))
     require_allowed(bool(lead_orgs))
-    organisation_id = request.args.get("organisation_id", type=int) or (lead_orgs[0] if len(lead_orgs) == 1 else None)
+    organisation_id = request.args.get("organisation_id", type=db_int) or (lead_orgs[0] if len(lead_orgs) == 1 else None)
     if organisation_id is None:
         organisations = db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(lead_orgs))
                                            .order_by(Organisation.name)).all()
@@ -176,7 +177,7 @@ def enrol():
                              for v in catalogue.published_versions()]
     if request.method == "GET" and not answers:
         form.lead_id.data = current_user.id
-        form.practitioner_id.data = request.args.get("practitioner_id", type=int) or 0
+        form.practitioner_id.data = request.args.get("practitioner_id", type=db_int) or 0
     if form.validate_on_submit():
         confirmed = request.form.get("confirm") == "yes"
         try:

@@ -23,6 +23,7 @@ from competency.progression.catalogue import catalogue
 from competency.progression.models import Panel, PanelOutcome, ProgressionRecord
 from competency.progression.specs import StageKind
 from competency.reminders.dispatch import dispatch_outbox
+from competency.routing import db_int
 
 __all__ = ["bp"]
 
@@ -46,7 +47,7 @@ def list_people():
     org_ids = policies.lead_org_ids(current_user)
     require_allowed(bool(org_ids))
     query = queries.people_on_pathways_query(org_ids)
-    person_id = request.args.get("person", type=int)
+    person_id = request.args.get("person", type=db_int)
     if person_id:
         query = query.where(ProgressionRecord.user_id == person_id)
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)

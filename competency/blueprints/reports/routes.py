@@ -11,6 +11,7 @@ from competency.reporting import dashboard, policies, system
 from competency.reporting.dashboard import Scope
 from competency.reporting.queries import organisations
 from competency.reporting.tables import show, to_csv
+from competency.routing import db_int
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 add_nav_item("reports.index", "Reports", policies.can_view_reports, order=80)
@@ -39,7 +40,7 @@ def _dashboard_scope() -> Scope:
     allowed = policies.dashboard_org_ids(current_user)
     if not allowed:
         abort(403)
-    wanted = request.args.get("organisation", type=int)
+    wanted = request.args.get("organisation", type=db_int)
     if wanted is not None:
         if wanted not in allowed:
             abort(404)
@@ -67,7 +68,7 @@ def organisation():
     scope = _dashboard_scope()
     led = organisations(policies.dashboard_org_ids(current_user))
     return render_template("reports/organisation.html", scope=scope, sections=dashboard.build(scope), led=led,
-                           selected=request.args.get("organisation", type=int))
+                           selected=request.args.get("organisation", type=db_int))
 
 
 @bp.get("/organisation/<table_key>.csv")

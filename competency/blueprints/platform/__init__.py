@@ -1,0 +1,1 @@
+"""Platform administration: who holds which platform role."""

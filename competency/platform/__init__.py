@@ -1,0 +1,1 @@
+"""Platform roles: who may act on what belongs to the whole installation rather than to one organisation."""
