@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.fixtures.browser import assert_accessible, sign_in
+from tests.fixtures.browser import assert_accessible, click_menu_link, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def site(make_live_server):
 
 def test_a_lead_reads_the_dashboard_and_downloads_a_table(site, page):
     sign_in(page, site.url, FACTS["lead"])
-    page.click("nav[aria-label='Menu'] a:has-text('Reports')")
+    click_menu_link(page, "Reports")
     page.wait_for_selector("h1:has-text('Organisation dashboard')")
     assert_accessible(page)
     for heading in ("Workforce by level of practice", "Preceptorship", "Sign-off turnaround",
