@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from competency.accounts.services import create_api_token
 from competency.extensions import db
+from competency.routing import MAX_PAGE
 from tests.access.cases_programmes import PILLARS
 from tests.functional.test_access_matrix import world  # noqa: F401  (the matrix's world, built once)
 
@@ -177,9 +178,14 @@ class TestDocument:
         for path, operations in document["paths"].items():
             for operation in operations.values():
                 for parameter in operation.get("parameters", []):
-                    if parameter["schema"]["type"] == "integer":
+                    if parameter["schema"]["type"] != "integer":
+                        continue
+                    if parameter["in"] == "path":
                         assert parameter["schema"]["maximum"] == 2**31 - 1, path
                         assert "404" in operation["responses"], path
+                    else:
+                        expected = MAX_PAGE if parameter["name"] == "page" else 2**31 - 1
+                        assert parameter["schema"]["maximum"] == expected, (path, parameter["name"])
 
     def test_the_document_is_still_valid_openapi(self, document):
         from openapi_spec_validator import validate
@@ -206,6 +212,13 @@ def test_ids_too_large_for_the_database_answer_404_on_the_api(world, client, db,
     expected = 200 if "page=" in url else 404
     assert response.status_code == expected, response.get_data(as_text=True)[:300]
     assert response.is_json
+
+
+def test_an_organisation_filter_too_large_for_the_database_is_refused_plainly(world, client, db):  # noqa: F811
+    response = client.get("/api/v1/grants?organisation_id=99999999999999999999", headers=bearer(world.lead))
+
+    assert response.status_code == 400
+    assert "organisation_id" in response.get_json()["detail"]
 
 
 @pytest.mark.parametrize("url", [

@@ -8,6 +8,7 @@ grants (or the operator, at the command line), never to themselves; every grant 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 
 import pytest
@@ -190,7 +191,12 @@ class TestFrameworkEditorsPerOwner:
         login(editor)
 
         assert browser.get(f"/frameworks/{SLUG}/versions/1.1.0/review").status_code == 200
-        assert browser.post(f"/frameworks/{SLUG}/versions/1.1.0/publish").status_code == 302
+        confirm = browser.get(f"/frameworks/{SLUG}/versions/1.1.0/publish")
+        assert confirm.status_code == 200
+        impact = re.search(r'name="impact" value="([^"]+)"', confirm.get_data(as_text=True))[1]
+        response = browser.post(f"/frameworks/{SLUG}/versions/1.1.0/publish", {"confirm": "yes", "impact": impact})
+        assert response.status_code == 302
+        db.session.expire_all()
         assert queries.current_version(queries.framework_by_slug(SLUG)).version == "1.1.0"
 
     def test_a_new_framework_belongs_to_its_editors_owner(self, region, login, browser):

@@ -26,6 +26,7 @@ from competency.grants.models import Grant, GrantKind
 from competency.grants.policies import can_manage_grants
 from competency.grants.standing import uk_today
 from competency.reminders.dispatch import dispatch_outbox
+from competency.routing import db_int
 from competency.signoff.capabilities import capabilities_by_uuid
 
 CODES = Field(default_factory=list, max_length=200)
@@ -173,12 +174,17 @@ def _visible(grant_id: int) -> Grant:
            tag="workforce", response=GrantListOut, query=(
                ("page", "integer", "Page number, from 1 (50 a page)"),
                ("organisation_id", "integer", "Only grants made by this organisation"),
-               ("held", "boolean", "true: only grants you hold")))
+               ("held", "boolean", "true: only grants you hold")), errors=(400,))
 def list_grants():
     user = api_user()
     query = queries.visible_grants_query(user)
-    organisation_id = request.args.get("organisation_id", type=int)
-    if organisation_id is not None:
+    raw_organisation = request.args.get("organisation_id")
+    if raw_organisation is not None:
+        try:
+            organisation_id = db_int(raw_organisation)
+        except ValueError:
+            raise ProblemError(400, "Invalid request", "organisation_id must be an organisation's id: a whole "
+                                                       "number from 0 to 2147483647.") from None
         query = query.where(Grant.granting_organisation_id == organisation_id)
     if request.args.get("held", "").lower() in ("true", "1", "yes"):
         query = query.where(Grant.grantee_id == user.id)

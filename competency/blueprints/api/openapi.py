@@ -14,7 +14,7 @@ from flask import g
 from pydantic import BaseModel
 
 from competency.blueprints.api.blueprint import ProblemError, bp
-from competency.routing import MAX_DB_ID
+from competency.routing import MAX_DB_ID, MAX_PAGE
 
 
 @dataclass
@@ -115,6 +115,15 @@ def _schema_ref(spec: APISpec, model: type[BaseModel]) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _query_schema(name: str, kind: str) -> dict:
+    """Integer query parameters say their bounds: a page number up to MAX_PAGE, an id up to MAX_DB_ID."""
+    if kind != "integer":
+        return {"type": kind}
+    if name == "page":
+        return {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
+    return {"type": "integer", "minimum": 0, "maximum": MAX_DB_ID}
+
+
 def build_spec(server_url: str) -> dict:
     spec = APISpec(
         title="competency API",
@@ -137,7 +146,7 @@ def build_spec(server_url: str) -> dict:
             for conv, name in _PATH_PARAM.findall(op.rule)
         ]
         params += [{"name": name, "in": "query", "required": False, "description": description,
-                    "schema": {"type": kind}} for name, kind, description in op.query]
+                    "schema": _query_schema(name, kind)} for name, kind, description in op.query]
         operation: dict = {"operationId": op.endpoint.replace(".", "_"), "summary": op.summary, "tags": op.tags}
         if params:
             operation["parameters"] = params
