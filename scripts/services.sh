@@ -24,20 +24,28 @@ start_postgres() {
   export TEST_PG_URL="$PG_URL_BASE/competency_test"
 }
 
+# start_redis [name]: a Redis of its own under $SERVICES_DIR/<name> (default "redis"); exports
+# TEST_REDIS_URL for it. Call it once per test process that must not share Redis with another.
+REDIS_DIRS=()
 start_redis() {
-  REDIS_PORT=$(free_port)
-  mkdir -p "$SERVICES_DIR/redis"
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$SERVICES_DIR/redis" \
-    --pidfile "$SERVICES_DIR/redis/redis.pid" --save '' --appendonly no --logfile "$SERVICES_DIR/redis/redis.log"
-  for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  local name="${1:-redis}" port
+  port=$(free_port)
+  mkdir -p "$SERVICES_DIR/$name"
+  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --dir "$SERVICES_DIR/$name" \
+    --pidfile "$SERVICES_DIR/$name/redis.pid" --save '' --appendonly no --logfile "$SERVICES_DIR/$name/redis.log"
+  echo "$port" > "$SERVICES_DIR/$name/port"
+  REDIS_DIRS+=("$SERVICES_DIR/$name")
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  REDIS_PORT=$port
+  export TEST_REDIS_URL="redis://127.0.0.1:$port/0"
 }
 
 stop_services() {
-  if [ -n "${REDIS_PORT:-}" ]; then
-    redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 \
-      || { [ -f "$SERVICES_DIR/redis/redis.pid" ] && kill "$(cat "$SERVICES_DIR/redis/redis.pid")" 2>/dev/null; } || true
-  fi
+  local dir
+  for dir in "${REDIS_DIRS[@]}"; do
+    redis-cli -p "$(cat "$dir/port")" shutdown nosave >/dev/null 2>&1 \
+      || { [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null; } || true
+  done
   [ -n "${PG_DATA:-}" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$SERVICES_DIR"
 }

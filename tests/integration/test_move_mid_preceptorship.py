@@ -79,6 +79,8 @@ def seed_trust(app) -> None:
         milestone = enrolment.milestone(code)
         reviews.save_review(milestone, by=sam, at=_at(PROGRAMME_START + timedelta(days=day)),
                             reflection="Settling into community visits.", goals="Manage a caseload of 12")
+        reviews.save_review(milestone, by=preceptor, at=_at(PROGRAMME_START + timedelta(days=day)),
+                            preceptor_feedback="Caseload building steadily; joint visits continue.")
         for party in milestone.definition.signed_by:
             reviews.sign_milestone(milestone, by=people[party], at=_at(PROGRAMME_START + timedelta(days=day)),
                                    on=PROGRAMME_START + timedelta(days=day))
