@@ -6,6 +6,7 @@ works the same from a web request, a worker or the CLI.
 from __future__ import annotations
 
 from competency.accounts.models import User
+from competency.db import utcnow
 from competency.reminders.outbox import notify, queue_email
 from competency.signoff.models import SignOff, SignOffMessage, SignOffRequest
 
@@ -23,9 +24,13 @@ def _muted(user: User, kind: str) -> bool:
 
 
 def _tell(user: User, *, kind: str, title: str, body: str, link: str, key: str, template: str, context: dict) -> None:
+    """In-app at once and by e-mail through the outbox. Muted, the notification is still listed,
+    filed as read, and nothing is e-mailed (what the notification settings promise)."""
+    note = notify(user, kind=kind, title=title, body=body, link=link, dedupe_key=key)
     if _muted(user, kind):
+        if note is not None:
+            note.read_at = utcnow()
         return
-    notify(user, kind=kind, title=title, body=body, link=link, dedupe_key=key)
     if user.email and user.is_active_account:
         queue_email(to=user.email, template=template, subject=title, user=user, dedupe_key=key,
                     context={"link": link, "body": body, **context})

@@ -76,6 +76,9 @@ def test_sharing_needs_at_least_one_of_my_credentials(world, client):
     assert empty.status_code == 422
     foreign = client.post("/api/v1/me/passport/shares", headers=auth(world), json={"credential_ids": [999999]})
     assert foreign.status_code == 422 and "not in your passport" in foreign.get_json()["detail"]
+    too_large = client.post("/api/v1/me/passport/shares", headers=auth(world),
+                            json={"credential_ids": [99999999999999999999]})
+    assert too_large.status_code == 422 and "credential_ids" in too_large.get_data(as_text=True)
 
 
 def test_verify_accepts_a_credential_a_bundle_or_the_document_itself(world, client):

@@ -126,3 +126,21 @@ def test_the_conversation_kind_is_on_the_settings_page(world, client):
     page = client.get("/notifications/preferences").get_data(as_text=True)
     assert 'value="signoff_message"' in page
     assert "Someone writes in the conversation on a sign-off request" in page
+
+
+def test_a_muted_decision_is_listed_as_read_and_not_emailed(world, inbox, client, browser):
+    """Muting "your sign-off request is decided" files the notification as read; it used to drop it."""
+    switch_user(client, world.practitioner)
+    settings = browser.submit("/notifications/preferences", {"email_mode": "immediate", "muted": ["signoff_decided"]})
+    assert settings.status_code == 302
+    evidence = log_evidence(world.practitioner, [world.support_cap], title="Moving and handling")
+    request = services.request_signoff(world.practitioner, world.support_cap, [evidence], world.preceptor)
+    services.decide(request, world.preceptor, Outcome.sign, "Clear and safe.")
+    db.session.commit()
+    delivery.send_due()
+
+    assert about(inbox, world.practitioner, "signed off") == []
+    note = db.session.scalar(sa.select(Notification).where(Notification.user_id == world.practitioner.id,
+                                                           Notification.kind == "signoff_decided",
+                                                           Notification.title.contains("signed off")))
+    assert note is not None and note.read_at is not None

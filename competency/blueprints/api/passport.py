@@ -7,6 +7,7 @@ from typing import Any
 from flask import request
 from pydantic import BaseModel, Field, SkipValidation
 
+from competency.blueprints.api.fields import DbId
 from competency.blueprints.api.blueprint import ProblemError, api_user, parse_body
 from competency.blueprints.api.openapi import api_route
 from competency.extensions import db, limiter
@@ -24,7 +25,8 @@ class PassportOut(BaseModel):
 
 
 class ShareIn(BaseModel):
-    credential_ids: list[int] = Field(min_length=1, description="Ids from GET /me/passport's credential list")
+    credential_ids: list[DbId] = Field(min_length=1, max_length=1000,
+                                       description="Ids from GET /me/passport's credential list")
     expires_on: date | None = Field(default=None, description="Default: 30 days from today")
     note: str = Field(default="", max_length=500)
 
