@@ -18,12 +18,12 @@ def _settings_form(w) -> dict:
 
 
 CASES = [
-    Case("admin.organisation_settings_page", lambda w: f"/admin/organisations/{w.home.id}/settings",
+    Case("admin.edit_settings", lambda w: f"/admin/organisations/{w.home.id}/settings",
          expect=ADMIN_ONLY),
-    Case("admin.organisation_settings_page", lambda w: f"/admin/organisations/{w.home.id}/settings",
+    Case("admin.edit_settings", lambda w: f"/admin/organisations/{w.home.id}/settings",
          method="POST", data=_settings_form, expect={**ADMIN_ONLY, "admin": 302}),
     # Nothing chosen: the form is shown again with its problems, to the administrator only.
-    Case("admin.organisation_settings_page", lambda w: f"/admin/organisations/{w.home.id}/settings",
+    Case("admin.edit_settings", lambda w: f"/admin/organisations/{w.home.id}/settings",
          method="POST", data=lambda w: {"role_titles": "OT"}, expect={**ADMIN_ONLY, "admin": 400},
-         id="admin.organisation_settings_page-empty"),
+         id="admin.edit_settings-empty"),
 ]

@@ -76,7 +76,7 @@ def invite(org_id: int):
 
 @bp.route("/organisations/<int:org_id>/settings", methods=["GET", "POST"])
 @login_required
-def organisation_settings_page(org_id: int):
+def edit_settings(org_id: int):
     """The organisation's words: the people served, role titles and grades (with what the crosswalk makes of them)."""
     organisation = _administered(org_id)
     saved = organisation_settings.current_words(organisation)
@@ -97,17 +97,14 @@ def organisation_settings_page(org_id: int):
             return _settings_page(organisation, form, stale.current, conflict=stale), 409
         except organisation_settings.SettingsInvalid as invalid:
             db.session.rollback()
-            for key, messages in invalid.problems.items():
-                target = form.other_word if key == "people_served" and form.people_served.data == "other" else \
-                    getattr(form, key)
-                target.errors = [*target.errors, *messages]
+            form.add_problems(invalid.problems)
         else:
             db.session.commit()
             flash("Organisation settings saved." if result.changed else "Organisation settings saved: nothing changed.",
                   "info")
             for note in result.notes:
                 flash(note, "warning")
-            return redirect(url_for("admin.organisation_settings_page", org_id=org_id))
+            return redirect(url_for("admin.edit_settings", org_id=org_id))
     status = 400 if form.errors else 200
     return _settings_page(organisation, form, saved), status
 

@@ -69,6 +69,12 @@ class OrganisationSettingsForm(FlaskForm):
         """The singular the person chose or typed."""
         return (self.other_word.data or "") if self.people_served.data == OTHER else (self.people_served.data or "")
 
+    def add_problems(self, problems: dict[str, list[str]]) -> None:
+        """Show the service's problems (by settings key) on the fields they belong to."""
+        for key, messages in problems.items():
+            field = self.other_word if key == "people_served" and self.people_served.data == OTHER else self[key]
+            field.errors = [*field.errors, *messages]
+
     def show(self, words) -> None:
         """Fill the form in from saved :class:`~competency.accounts.organisation_settings.LocalWords`."""
         from competency.accounts.language import DEFAULT_SINGULAR
