@@ -1,15 +1,16 @@
 """Organisation administration: invitations, roles, employment, deactivation."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from competency.accounts import queries, services
+from competency.accounts import organisation_settings, queries, services
 from competency.accounts.models import Organisation, Role
 from competency.accounts.policies import can_admin, has_any_role
 from competency.blueprints.admin.forms import EmploymentForm, InviteForm, RolesForm
+from competency.blueprints.admin.settings_forms import OrganisationSettingsForm
 from competency.blueprints.guards import get_or_404, require_visible
 from competency.blueprints.navigation import add_nav_item
 from competency.errors import DomainError
@@ -71,6 +72,50 @@ def invite(org_id: int):
             return redirect(url_for("admin.organisation", org_id=org_id))
     page = db.paginate(queries.members_query(organisation), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("admin/organisation.html", organisation=organisation, page=page, form=form), 400
+
+
+@bp.route("/organisations/<int:org_id>/settings", methods=["GET", "POST"])
+@login_required
+def edit_settings(org_id: int):
+    """The organisation's words: the people served, role titles and grades (with what the crosswalk makes of them)."""
+    organisation = _administered(org_id)
+    saved = organisation_settings.current_words(organisation)
+    form = OrganisationSettingsForm()
+    if request.method == "GET":
+        form.show(saved)
+        form.based_on.data = organisation_settings.fingerprint(saved)
+    elif form.validate_on_submit():
+        try:
+            result = organisation_settings.save_local_words(
+                organisation, people_served=form.word, people_served_plural=form.people_served_plural.data,
+                role_titles=form.role_titles.data or "", grades=form.grades.data or "",
+                based_on=form.based_on.data, by=current_user)
+        except organisation_settings.StaleSettings as stale:
+            db.session.rollback()
+            # What the person typed stays in the form; it now answers to the settings saved meanwhile.
+            form.based_on.data = organisation_settings.fingerprint(stale.current)
+            return _settings_page(organisation, form, stale.current, conflict=stale), 409
+        except organisation_settings.SettingsInvalid as invalid:
+            db.session.rollback()
+            form.add_problems(invalid.problems)
+        else:
+            db.session.commit()
+            flash("Organisation settings saved." if result.changed else "Organisation settings saved: nothing changed.",
+                  "info")
+            for note in result.notes:
+                flash(note, "warning")
+            return redirect(url_for("admin.edit_settings", org_id=org_id))
+    status = 400 if form.errors else 200
+    return _settings_page(organisation, form, saved), status
+
+
+def _settings_page(organisation: Organisation, form: OrganisationSettingsForm, saved, conflict=None):
+    from competency.accounts.language import DEFAULT_SINGULAR, plural_of
+    from competency.frameworks.vocabulary import organisation_vocabulary
+
+    return render_template("admin/settings.html", organisation=organisation, form=form, saved=saved,
+                           conflict=conflict, vocabulary=organisation_vocabulary(organisation, _crosswalks()),
+                           usual_plural=plural_of(form.word.strip() or saved.people_served or DEFAULT_SINGULAR))
 
 
 @bp.route("/organisations/<int:org_id>/people/<int:user_id>", methods=["GET", "POST"])
