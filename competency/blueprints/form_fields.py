@@ -46,6 +46,7 @@ LONDON = ZoneInfo("Europe/London")
 EARLIEST_DATE = date(1950, 1, 1)
 
 DateBound = date | Callable[[], date] | None
+DATE_HINT = "For example, 27 3 2026"
 
 
 def long_date(day: date) -> str:
@@ -148,6 +149,8 @@ class DateInputField(Field):
 
     def __init__(self, label: str | None = None, validators=None, *, required: bool = True,
                  subject: str = "The date", required_message: str | None = None, **kwargs):
+        if not kwargs.get("description"):
+            kwargs["description"] = DATE_HINT  # the design system's hint, for a date with none of its own
         super().__init__(label, validators, **kwargs)
         self.required = required
         self.subject = subject

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 import wtforms
 import wtforms.fields
 import wtforms.validators as library_validators
@@ -291,20 +292,22 @@ def test_no_library_message_is_ever_shown(app, library_messages, name, build):
     assert not problems, "\n".join(problems)
 
 
-DATED = [(name, build) for name, build in FORMS if name.startswith(("admin", "passport", "progression",
-                                                                    "programmes", "workforce", "evidence"))]
-
-
-@pytest.mark.parametrize(("name", "build"), DATED, ids=[name for name, _ in DATED])
-def test_every_date_has_a_plausible_range(app, name, build):
+def test_every_date_has_a_plausible_range(app):
     """Before: 1 June 1800 and 1 June 2200 were accepted as panel dates, start dates, expiry dates..."""
-    with app.test_request_context("/"):
-        dates = [field for field in build() if _is_date(field)]
-    for case in ("impossible", "long ago", "far ahead"):
-        data = {k: v for field in dates for k, v in _typed(field, case).items()}
-        form = _submit(app, build, data)
-        refused = {field.name for field in dates if form[field.name].errors}
-        assert refused == {field.name for field in dates}, f"{case}: accepted {set(f.name for f in dates) - refused}"
+    problems, checked = [], 0
+    for name, build in FORMS:
+        with app.test_request_context("/"):
+            dates = [field.name for field in build() if _is_date(field)]
+        if not dates:
+            continue
+        checked += len(dates)
+        for case in ("impossible", "long ago", "far ahead"):
+            with app.test_request_context("/"):
+                data = {k: v for field in build() if field.name in dates for k, v in _typed(field, case).items()}
+            form = _submit(app, build, data)
+            problems += [f"{name}: {case}: {field} accepted" for field in dates if not form[field].errors]
+    assert checked >= 30
+    assert not problems, "\n".join(problems)
 
 
 # Start and end dates, by name: a form holding both must not take an end before its start.
@@ -322,7 +325,7 @@ def _ranged_forms(app):
     return [(name, build, pair) for name, build in FORMS for pair in _ranges(build, app)]
 
 
-def test_an_end_date_before_its_start_is_refused_by_the_form(app):
+def test_an_end_date_before_its_start_is_refused_by_the_form(app, library_messages):
     """Before: the forms took any order, and only some services checked it later."""
     pairs = _ranged_forms(app)
     assert len(pairs) >= 7
@@ -335,7 +338,7 @@ def test_an_end_date_before_its_start_is_refused_by_the_form(app):
         messages = form[end].errors
         if not messages:
             problems.append(f"{name}: {end} before {start} accepted")
-        elif _is_library_plain(messages[0]):
+        elif _is_library(messages[0], library_messages):
             problems.append(f"{name}: {messages[0]!r}")
         same_day = _submit(app, build, {**_date_value(fields[start], "10", "6", "2026"),
                                         **_date_value(fields[end], "10", "6", "2026")})
@@ -344,11 +347,43 @@ def test_an_end_date_before_its_start_is_refused_by_the_form(app):
     assert not problems, "\n".join(problems)
 
 
-def _is_library_plain(message: str) -> bool:
-    return message.startswith(("Field", "Not a valid", "This field", "Invalid"))
-
-
 def test_dates_in_a_library_message_are_left_open():
     """The collection's patterns leave numbers open, so a date in a default message still matches."""
     pattern = _pattern(f"Date must be between {datetime(2001, 1, 1)} and {datetime(2002, 1, 1)}.")
     assert pattern.search("Date must be between 2020-01-01 00:00:00 and 2030-01-01 00:00:00.")
+
+
+# --- on the pages -----------------------------------------------------------------------------
+
+def _previous_post(**overrides) -> dict:
+    return {"employer_name": "Sunrise Care Home", "role_title": "Senior care assistant", "level_code": "senior_support",
+            "start_on-day": "2", "start_on-month": "1", "start_on-year": "2023", "fte": "1", **overrides}
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"fte": "sNaN"}, "FTE must be a number, like 1 or 0.6"),
+    ({"fte": "NaN"}, "FTE must be a number, like 1 or 0.6"),
+    ({"start_on-year": "1800"}, "The start date must be on or after 1 January 1950"),
+    ({"start_on-day": "31", "start_on-month": "2"}, "The start date must be a real date"),
+    ({"end_on-day": "1", "end_on-month": "1", "end_on-year": "2022"}, "The end date must be on or after the start date"),
+    ({"level_code": "wizard"}, "Choose the level of practice of the post"),
+    ({"employer_name": "x" * 201}, "The employer&#39;s name must be 200 characters or fewer"),
+])
+def test_a_previous_post_with_nonsense_gets_a_message_not_a_crash(db, login_as, browser, overrides, message):
+    """Before: "sNaN" as the FTE answered 500 (Decimal compared with a float), and 1800, "Not a valid choice."
+    and "Field cannot be longer than 200 characters." got through or were shown."""
+    login_as("practitioner")
+    response = browser.submit("/passport/history", _previous_post(**overrides), post_url="/passport/history/previous")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_a_previous_post_is_declared_with_three_date_boxes(db, login_as, browser):
+    from competency.recognition.models import PriorEmployment
+
+    login_as("practitioner")
+    form = browser.get("/passport/history").get_data(as_text=True)
+    assert all(f'name="start_on-{part}"' in form for part in ("day", "month", "year"))
+    response = browser.submit("/passport/history", _previous_post(), post_url="/passport/history/previous")
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(PriorEmployment.start_on)) == date(2023, 1, 2)
