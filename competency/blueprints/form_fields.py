@@ -2,8 +2,8 @@
 
 - :class:`DateInputField`: the three-box date (day, month, year) with the design system's error
   messages ("Date must include a month", "Date must be a real date").
-- :class:`DateWithin` (and :func:`happened`, :func:`plausible`) and :class:`NotBefore`: a plausible
-  range for any date, and an end that is not before its start.
+- :class:`DateWithin` (and :func:`happened`, :func:`plausible`, :func:`to_come`) and
+  :class:`NotBefore`: a plausible range for any date, and an end that is not before its start.
 - :class:`WholeNumberField` / :class:`NumberField`: numbers whose unreadable input gets the field's
   own message ("Hours must be a number, like 7.5"), never the library's.
 - :class:`ChoiceSelectField`, :class:`ChoiceRadioField`, :class:`MultiCheckboxField`: choices whose
