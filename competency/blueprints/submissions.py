@@ -18,9 +18,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+DAMAGED = "The form was damaged: reload the page."
+
+
 class OnceFormMixin:
     submission_token = HiddenField(default=new_token, validators=[
-        Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]+$", message="The form was damaged: reload the page.")])
+        Optional(), Length(max=64, message=DAMAGED), Regexp(r"^[A-Za-z0-9_-]+$", message=DAMAGED)])
 
 
 def token_of(form) -> str | None:

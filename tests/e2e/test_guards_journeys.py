@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tests.fixtures.browser import assert_accessible, sign_in
+from tests.fixtures.browser import assert_accessible, date_value, fill_date, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -224,22 +224,22 @@ def test_enrolment_with_check_your_answers(make_live_server, page, width):
     page.select_option("#practitioner_id", label="Sam Preceptee")
     page.select_option("#template", value="ahp-preceptorship")
     page.select_option("#preceptor_id", label="Tom Preceptor")
-    page.fill("#start_on", mistyped.isoformat())
+    fill_date(page, "#start_on", mistyped)
     page.click("button:has-text('Continue')")
     page.wait_for_selector(".nhsuk-error-summary")
     assert "check the year" in page.inner_text(".nhsuk-error-summary")
     check(page)
 
-    page.fill("#start_on", (start + timedelta(days=1)).isoformat())
+    fill_date(page, "#start_on", start + timedelta(days=1))
     page.click("button:has-text('Continue')")
     page.wait_for_selector("h1:has-text('Check your answers before enrolling Sam Preceptee')")
     assert "days after Sam Preceptee's employment began" in page.inner_text("main")  # the late start, before enrolling
     check(page)
     page.click("a:has-text('Change'):has-text('programme start date')")
     page.wait_for_selector("h1:has-text('Enrol someone on a programme')")
-    assert page.input_value("#start_on") == (start + timedelta(days=1)).isoformat()
+    assert date_value(page, "#start_on") == start + timedelta(days=1)
     check(page)
-    page.fill("#start_on", start.isoformat())
+    fill_date(page, "#start_on", start)
     page.click("button:has-text('Continue')")
     page.wait_for_selector("h1:has-text('Check your answers')")
     assert long_date(start) in page.inner_text("main")
@@ -253,7 +253,7 @@ def test_enrolment_with_check_your_answers(make_live_server, page, width):
     page.click("a:has-text('Change start date')")
     page.wait_for_selector("h1:has-text('Change the start date')")
     check(page)
-    page.fill("#start_on", (start + timedelta(days=3)).isoformat())
+    fill_date(page, "#start_on", start + timedelta(days=3))
     page.fill("#reason", "Started on the Thursday, not the Monday")
     page.click("button:has-text('Change start date')")
     page.wait_for_selector(f"text=The programme now starts on {long_date(start + timedelta(days=3))}")

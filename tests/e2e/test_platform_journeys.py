@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from tests.conftest import Mailbox
 from tests.factories import OrganisationFactory, make_person
-from tests.fixtures.browser import assert_accessible, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +98,7 @@ def test_an_admin_invites_a_person_who_accepts(page, site):
     page.click("summary:has-text('Add employment')")
     page.fill("#role_title", "Senior Occupational Therapist")
     page.select_option("#level_code", "enhanced")
-    page.fill("#start_on", "2026-01-05")
+    fill_date(page, "#start_on", date(2026, 1, 5))
     page.fill("#fte", "0.8")
     page.click("button:has-text('Add employment')")
     assert "Employment added." in page.inner_text("main")

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from tests.fixtures.browser import assert_accessible, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     page.select_option("#practitioner_id", label="Sam Preceptee")
     page.select_option("#template", value="ahp-preceptorship")
     page.select_option("#preceptor_id", label="Tom Preceptor")
-    page.fill("#start_on", "2026-11-02")
+    fill_date(page, "#start_on", date(2026, 11, 2))
     page.click("button:has-text('Continue')")
     page.wait_for_selector("h1:has-text('Check your answers before enrolling Sam Preceptee')")
     assert_accessible(page)
@@ -76,7 +76,7 @@ def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     page.click("a:has-text('Record supervision')")
     page.wait_for_selector("h1:has-text('Record a supervision session')")
     assert_accessible(page)
-    page.fill("#held_on", "2026-11-05")
+    fill_date(page, "#held_on", date(2026, 11, 5))
     page.fill("#minutes", "60")
     page.fill("#topics", "Caseload and risk")
     page.click("button:has-text('Record session')")

@@ -7,7 +7,7 @@ from importlib import import_module
 
 import pytest
 
-from tests.fixtures.browser import assert_accessible, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_the_ota_and_the_apprentice_follow_their_progress(site, page):
     page.wait_for_selector("h1:has-text('Your apprenticeship')")
     assert_accessible(page)
     page.click("summary:has-text('Log off-the-job hours')")
-    page.fill("#occurred_on", (local_today() - timedelta(days=1)).isoformat())
+    fill_date(page, "#occurred_on", local_today() - timedelta(days=1))
     page.fill("#hours", "3.5")
     page.fill("#activity", "Reading for the neuroscience module")
     page.click("button:has-text('Log hours')")
@@ -86,7 +86,7 @@ def test_the_lead_confirms_items_and_runs_a_panel(site, page):
     assert "Confirmed by Priya Shah" in page.inner_text("#criterion-funding_route")
 
     page.click("summary:has-text('Schedule a panel')")
-    page.fill("#scheduled_on", local_today().isoformat())
+    fill_date(page, "#scheduled_on", local_today())
     page.fill("#members", "Priya Shah, Principal OT (chair)\nTom Hughes, Senior OT")
     page.click("button:has-text('Schedule the panel')")
     page.wait_for_selector("text=Panel scheduled.")

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from tests.factories import OrganisationFactory, make_person
-from tests.fixtures.browser import assert_accessible, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +41,8 @@ def test_a_previous_post_is_declared_then_verified_by_a_lead(make_live_server, p
     page.fill("#employer_name", "Sunrise Care Home")
     page.fill("#role_title", "Senior care assistant")
     page.select_option("#level_code", "senior_support")
-    page.fill("#start_on", "2023-01-02")
-    page.fill("#end_on", (date.today().replace(day=1)).isoformat())
+    fill_date(page, "#start_on", date(2023, 1, 2))
+    fill_date(page, "#end_on", date.today().replace(day=1))
     page.click("button:has-text('Add previous post')")
     page.wait_for_selector("text=Not verified yet")
     assert_accessible(page)

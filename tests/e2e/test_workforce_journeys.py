@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from competency.extensions import db
 from competency.frameworks.models import FrameworkVersion
 from tests.evidence_support import capability
-from tests.fixtures.browser import assert_accessible, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -75,8 +75,8 @@ def test_an_ics_grant_lets_a_trust_consultant_sign_off_a_council_ot(site, page):
     page.check("input[name=kind][value=assessor]")
     page.fill("#email", EMAILS["trust_consultant"])
     page.select_option("#grantee_organisation_id", label="Valley NHS Trust")
-    page.fill("#starts_on", today.isoformat())
-    page.fill("#ends_on", (today + timedelta(days=365)).isoformat())
+    fill_date(page, "#starts_on", today)
+    fill_date(page, "#ends_on", today + timedelta(days=365))
     page.check("label:has-text('Consultant practitioner')")
     page.fill("#reason", "No consultant OT in council teams.")
     page.click("button:has-text('Make the grant')")
@@ -125,8 +125,8 @@ def test_placements_preceptor_records_and_a_change_of_preceptor(site, page):
     page.check("input[name=learner_kind][value=student]")
     page.select_option("#home_organisation_id", label="University of the Downs")
     page.select_option("#supervisor_id", label="Tom Council")
-    page.fill("#starts_on", today.isoformat())
-    page.fill("#ends_on", (today + timedelta(days=42)).isoformat())
+    fill_date(page, "#starts_on", today)
+    fill_date(page, "#ends_on", today + timedelta(days=42))
     page.click("button:has-text('Set up the placement')")
     page.wait_for_selector("h1:has-text(\"Casey Student's placement\")")
     assert_accessible(page)
@@ -159,7 +159,7 @@ def test_placements_preceptor_records_and_a_change_of_preceptor(site, page):
     page.wait_for_selector("h1:has-text('Record preceptor training')")
     assert_accessible(page)
     page.fill("#course", "Multiprofessional preceptor programme")
-    page.fill("#completed_on", (today - timedelta(days=100)).isoformat())
+    fill_date(page, "#completed_on", today - timedelta(days=100))
     page.click("button:has-text('Save the training')")
     page.wait_for_selector("td:has-text('Does not expire')")
     assert_accessible(page)

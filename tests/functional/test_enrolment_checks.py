@@ -74,7 +74,9 @@ class TestCheckYourAnswers:
         page = browser.submit("/programmes/enrol", answers(team, fte="0.8")).get_data(as_text=True)
         link = html.unescape(re.search(r'<a href="([^"]+#start_on)"', page)[1])
         form = text(browser.get(link))
-        assert 'value="2027-02-15"' in form and 'value="0.8"' in form or 'value="0.80"' in form
+        for part, value in (("day", "15"), ("month", "02"), ("year", "2027")):  # the three date boxes
+            assert re.search(rf'name="start_on-{part}"[^>]*value="{value}"', form), part
+        assert 'value="0.8"' in form or 'value="0.80"' in form
         assert f'<option value="{team.preceptor.id}" selected>' in form
         assert f'<option value="ot-social-care-asye" selected>' in form
 
@@ -96,11 +98,18 @@ class TestCheckYourAnswers:
                 "You entered 15 February 2032: check the year.") in text(response)
         assert count(Enrolment) == 0
 
-    def test_an_unreadable_date_gets_a_plain_message(self, browser, login, team):
+    @pytest.mark.parametrize(("typed", "message"), [
+        ({"start_on": "15/02/27"}, "The start date must be a real date"),
+        ({"start_on-day": "15", "start_on-month": "02", "start_on-year": "27"}, "Year must include 4 numbers"),
+        ({"start_on-day": "31", "start_on-month": "2", "start_on-year": "2027"}, "The start date must be a real date"),
+        ({"start_on-day": "15", "start_on-month": "", "start_on-year": "2027"}, "The start date must include a month"),
+    ])
+    def test_an_unreadable_date_gets_a_plain_message(self, browser, login, team, typed, message):
         login(team.lead)
-        response = browser.submit("/programmes/enrol", answers(team, start_on="15/02/27"))
+        data = {key: value for key, value in answers(team).items() if key != "start_on"}
+        response = browser.submit("/programmes/enrol", {**data, **typed})
         assert response.status_code == 400
-        assert "Enter the start date as a real date, for example 2 November 2026" in text(response)
+        assert message in text(response)
 
 
 class TestChangingTheStartDate:

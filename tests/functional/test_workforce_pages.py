@@ -54,7 +54,8 @@ class TestGrantPages:
         ({"reason": ""}, "Say why the grant is needed"),
         ({"kind": "trained_assessor"}, "Name the assessor training"),
         ({"capability_codes": "ZZ-NOPE-01"}, "There is no capability ZZ-NOPE-01"),
-        ({"starts_on": "not a date"}, "Enter the date the grant starts"),
+        ({"starts_on": "not a date"}, "The start date must be a real date"),
+        ({"starts_on": ""}, "Enter the date the grant starts"),
     ])
     def test_bad_input_gets_a_clear_message_and_nothing_is_recorded(self, w, login, browser, overrides, message):
         login(w.council_lead)
@@ -91,7 +92,7 @@ class TestPlacementPages:
             "email": w.student.email, "learner_kind": "student", "home_organisation_id": w.university.id,
             "supervisor_id": w.trust_lead.id, "starts_on": TODAY.isoformat(),
             "ends_on": (TODAY + timedelta(days=42)).isoformat()})
-        assert response.status_code == 400 and "Not a valid choice" in response.get_data(as_text=True)
+        assert response.status_code == 400 and "Choose the supervisor" in response.get_data(as_text=True)
 
 
 class TestPassportAndReview:
@@ -133,7 +134,7 @@ class TestPreceptorPages:
         assert "Core standard" in html and "Gold standard" in html and "3.0 hours short" in html
         bad = browser.submit(f"/preceptors/{w.council_preceptor.id}/time/new", {
             "spent_on": (TODAY + timedelta(days=2)).isoformat(), "minutes": "30"})
-        assert bad.status_code == 400 and "cannot be in the future" in bad.get_data(as_text=True)
+        assert bad.status_code == 400 and "The date must be today or in the past" in bad.get_data(as_text=True)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PreceptorTimeEntry)) == 1
 
     def test_a_lead_changes_the_preceptor_with_a_reason_and_the_history_shows(self, w, login, browser):

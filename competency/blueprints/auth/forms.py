@@ -3,7 +3,9 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, ValidationError
+
+from competency.blueprints.form_fields import at_most
 
 
 class EmailAddress:
@@ -42,7 +44,8 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired("Enter a new password"), Length(max=200)],
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password"),
+                                                         at_most(200, "The new password")],
                              description="At least 12 characters. A few unrelated words work well.")
     confirm = PasswordField("Confirm new password", validators=[
         DataRequired("Enter the new password again"), EqualTo("password", "The passwords do not match")])
@@ -50,28 +53,32 @@ class NewPasswordForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password"),
-                                                                      Length(max=200)])
-    password = PasswordField("New password", validators=[DataRequired("Enter a new password"), Length(max=200)],
+                                                                      at_most(200, "The current password")])
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password"),
+                                                         at_most(200, "The new password")],
                              description="At least 12 characters. A few unrelated words work well.")
     confirm = PasswordField("Confirm new password", validators=[
         DataRequired("Enter the new password again"), EqualTo("password", "The passwords do not match")])
 
 
 class AcceptInvitationForm(FlaskForm):
-    display_name = StringField("Your name", validators=[DataRequired("Enter your name"), Length(max=120)])
-    password = PasswordField("Choose a password", validators=[DataRequired("Enter a password"), Length(max=200)],
+    display_name = StringField("Your name", validators=[DataRequired("Enter your name"), at_most(120, "Your name")])
+    password = PasswordField("Choose a password", validators=[DataRequired("Enter a password"),
+                                                              at_most(200, "The password")],
                              description="At least 12 characters. A few unrelated words work well.")
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField("Name", validators=[DataRequired("Enter your name"), Length(max=120)])
-    profession = StringField("Profession", validators=[Length(max=80)],
+    display_name = StringField("Name", validators=[DataRequired("Enter your name"), at_most(120, "Your name")])
+    profession = StringField("Profession", validators=[at_most(80, "The profession")],
                              description="For example: occupational therapist, physiotherapist, social worker")
-    registration_body = StringField("Professional registration body", validators=[Length(max=40)],
+    registration_body = StringField("Professional registration body",
+                                    validators=[at_most(40, "The registration body")],
                                     description="For example: HCPC, NMC, Social Work England")
-    registration_number = StringField("Registration number", validators=[Length(max=40)])
+    registration_number = StringField("Registration number", validators=[at_most(40, "The registration number")])
 
 
 class NewTokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired("Give the token a name"), Length(max=80)],
+    name = StringField("Token name", validators=[DataRequired("Give the token a name"),
+                                                       at_most(80, "The token name")],
                        description="So you can recognise it later, for example 'ESR export script'.")

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, Length
 
-from competency.blueprints.form_fields import DateInputField, LimitedFileField, LimitedMultipleFileField
+from competency.blueprints.form_fields import ChoiceRadioField, DateInputField, LimitedFileField
+from competency.blueprints.form_fields import LimitedMultipleFileField, happened
 from competency.db import utcnow
 from competency.blueprints.submissions import OnceFormMixin
 from competency.evidence.models import FEEDBACK_SOURCE_LABELS, KIND_LABELS
@@ -18,19 +19,6 @@ TEXT_TOO_LONG = f"must be {MAX_TEXT:,} characters or fewer"
 def evidence_today():
     """The latest date evidence may carry: the same day the service checks against."""
     return utcnow().date()
-
-
-class ChoiceRadioField(RadioField):
-    """Radios whose only message is ours ("Choose ..."), never WTForms' "Not a valid choice"."""
-
-    def __init__(self, label=None, validators=None, *, message: str, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.message = message
-        self.flags.required = True
-
-    def pre_validate(self, form) -> None:
-        if self.data not in {value for value, _label in self.choices}:
-            raise StopValidation(self.message)
 
 
 class CapabilityChoiceField(SelectMultipleField):
@@ -49,8 +37,7 @@ class EvidenceForm(OnceFormMixin, FlaskForm):
                         description="A few words you will recognise later, for example 'First solo home visit'.")
     occurred_on = DateInputField("When did it happen?", subject="The date",
                                  required_message="Enter the date this happened",
-                                 earliest=EARLIEST_EVIDENCE_DATE, latest=evidence_today,
-                                 latest_message="The date must be today or in the past",
+                                 validators=[happened(EARLIEST_EVIDENCE_DATE, today=evidence_today)],
                                  description="Or the date on the certificate. For example, 27 10 2026.")
     # Required unless the structured reflection below is filled in: the service checks that,
     # and the label says so rather than calling it optional.

@@ -33,10 +33,12 @@ class MatrixFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    version = SelectField("Version", choices=[])
+    # Never validated: the view ignores a value that is not one of the choices.
+    version = SelectField("Version", choices=[], validate_choice=False)
     sector = SelectField("Sector", choices=[SelectChoice("", "All sectors"),
-                                            *[SelectChoice(code, label) for code, label in SECTORS.items()]])
-    profession = SelectField("Profession", choices=[])
+                                            *[SelectChoice(code, label) for code, label in SECTORS.items()]],
+                         validate_choice=False)
+    profession = SelectField("Profession", choices=[], validate_choice=False)
 
 
 class ReferenceImportForm(FlaskForm):
