@@ -126,7 +126,9 @@ def test_a_request_returned_replied_to_and_sent_again(conversation_site, page, w
     page.click(f"a:has-text('Sam Preceptee: {code}')")
     page.wait_for_selector("h2:has-text('Your decision')")
     image = page.locator("img[alt^='grab-rail.png']")
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    # The preview loads lazily: at 320 px it is below the fold until the reader scrolls to it.
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=10_000)
     check(page, width)
     page.check("label:has-text('Return it with feedback')")
     page.fill("#comment", FEEDBACK)

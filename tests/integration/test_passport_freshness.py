@@ -22,6 +22,7 @@ from competency.extensions import db
 from competency.passport import issuing, resolver
 from competency.passport.models import PassportCredential
 from tests.fixtures.servers import build_live_app, free_port
+from tests.integration.fault_support import FreshDatabase
 from tests.passport_rewrites import corpus
 from tests.passport_support import seed_issuer
 
@@ -69,9 +70,11 @@ def installation(tmp_path):
     directory, port = tmp_path / "site", free_port()
     directory.mkdir()
     overrides = {}
-    database = os.environ.get("TEST_DATABASE_URL", "")
-    if database.startswith("postgresql"):
-        overrides["SQLALCHEMY_DATABASE_URI"] = database
+    fresh = None
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        # A database of its own: the run's test database holds the schema every later test uses.
+        fresh = FreshDatabase()
+        overrides["SQLALCHEMY_DATABASE_URI"] = fresh.url
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     app = build_live_app(directory, port, **overrides)
     with app.app_context():
@@ -79,10 +82,10 @@ def installation(tmp_path):
         db.session.commit()
     yield app, directory, port, overrides
     with app.app_context():
-        if overrides:
-            db.drop_all()
         db.session.remove()
         db.engine.dispose()
+    if fresh is not None:
+        fresh.drop()
 
 
 def test_a_revocation_shows_on_the_next_check_in_another_process(installation):
