@@ -290,6 +290,8 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--drain-seconds", type=int, default=240)
+    parser.add_argument("--no-faults", action="store_true",
+                        help="load only: no worker kill, no Redis, SMTP or PostgreSQL outage (every 5xx is unexpected)")
     parser.add_argument("--keep", action="store_true", help="keep the run's directory (logs) afterwards")
     parser.add_argument("--reuse", type=Path, help="a directory kept by --keep: skip initdb, seeding and the plan")
     args = parser.parse_args()
@@ -344,7 +346,8 @@ def main() -> int:
             time.sleep(0.5)
         started = time.time()
         faults = threading.Thread(target=fault_schedule, args=(stack, started, events, pg_window), daemon=True)
-        faults.start()
+        if not args.no_faults:
+            faults.start()
         time.sleep(max(0.0, started + args.seconds - time.time()))
         load.send_signal(signal.SIGTERM)
         try:
@@ -352,8 +355,10 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             load.kill()
             load.wait()
-        faults.join(timeout=args.seconds + 120)
-        print(f"\n{args.users} clients for {args.seconds} s; faults (seconds from the start):")
+        if not args.no_faults:
+            faults.join(timeout=args.seconds + 120)
+        print(f"\n{args.users} clients for {args.seconds} s; "
+              + ("no faults" if args.no_faults else "faults (seconds from the start):"))
         for offset, text in events:
             print(f"  {offset:>6.1f}  {text}")
         (directory / "faults.json").write_text(json.dumps({"events": events, "pg_window": pg_window}))
