@@ -295,6 +295,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the run's directory (logs) afterwards")
     parser.add_argument("--reuse", type=Path, help="a directory kept by --keep: skip initdb, seeding and the plan")
     args = parser.parse_args()
+    # A TERM (a timeout, CI, kill) ends the run through the ``finally`` below, so nothing is left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     directory = args.reuse or Path(tempfile.mkdtemp(prefix="competency-loadtest-"))
     directory.chmod(0o755)
