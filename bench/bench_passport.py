@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DIR_VARIABLE = "BENCH_PASSPORT_DIR"
+# --database-url: an empty PostgreSQL database instead of the SQLite file (production's shape).
+BENCH_DATABASE_VARIABLE = "BENCH_PASSPORT_DATABASE_URL"
 
 
 def bare_app():
@@ -61,7 +63,7 @@ def bench_app():
         INSTANCE_DIR = directory
         SECRET_KEY = "benchmark-only-secret"
         IDENTITY_SALT = "benchmark-only-salt"
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{directory / 'bench.sqlite'}"
+        SQLALCHEMY_DATABASE_URI = os.environ.get(BENCH_DATABASE_VARIABLE) or f"sqlite:///{directory / 'bench.sqlite'}"
         SIGNING_KEY_DIR = directory / "keys"
         BASE_URL = "http://127.0.0.1:5999"
         RATELIMIT_ENABLED = False
@@ -307,7 +309,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="Length of each measurement")
     parser.add_argument("--json", type=Path, help="Also write the figures to this file")
     parser.add_argument("--skip-http", action="store_true", help="Only the one-core figures")
+    parser.add_argument("--database-url", help="An empty database for the HTTP part (e.g. PostgreSQL, as production "
+                                               "runs); default: a SQLite file, as `make run` does")
     args = parser.parse_args()
+    if args.database_url:
+        os.environ[BENCH_DATABASE_VARIABLE] = args.database_url
     http_figures = None if args.skip_http else http(args.seconds)  # before pinning this process to one core
     core = one_core(args.seconds)
     print("Passport benchmark")
@@ -322,7 +328,8 @@ def main() -> None:
           f"proof checked every time), {core['full_verify_warm_per_second']:.1f}/s (status list proof remembered)")
     if http_figures:
         bare, verify = http_figures["bare_flask_route"], http_figures["verify_endpoint"]
-        print("  gunicorn, 2 sync workers, wrk -t2 -c16 on loopback:")
+        where = "PostgreSQL" if args.database_url else "SQLite file"
+        print(f"  gunicorn, 2 sync workers, wrk -t2 -c16 on loopback ({where}):")
         print(f"    bare Flask route      {bare['requests_per_second']:>9.1f} requests/s (p50 {bare['latency_p50']})")
         print(f"    POST /api/v1/verify   {verify['requests_per_second']:>9.1f} requests/s (p50 "
               f"{verify['latency_p50']}, non-2xx {verify['non_2xx']})")
