@@ -1,14 +1,12 @@
 """``flask demo seed``: realistic demo data, safe to run again."""
 from __future__ import annotations
 
-from importlib import import_module
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from competency.demo.context import DemoContext
-from competency.demo.steps import SEED_STEPS
+from competency.demo.steps import run_steps
 from competency.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for trying the platform.")
@@ -20,10 +18,7 @@ def run_seed() -> DemoContext:
         raise click.ClickException("Refusing to seed demo data under the production configuration.")
     ctx = DemoContext(password=current_app.config.get("DEMO_PASSWORD") or "correct-horse-battery")
     try:
-        for spec in SEED_STEPS:
-            module_name, attr = spec.split(":")
-            getattr(import_module(module_name), attr)(ctx)
-            db.session.flush()
+        run_steps(ctx)
         db.session.commit()
     except Exception:
         db.session.rollback()

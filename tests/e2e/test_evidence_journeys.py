@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.fixtures.browser import assert_accessible, sign_in
+from tests.fixtures.browser import assert_accessible, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +25,6 @@ def seed(app):
 @pytest.fixture
 def site(make_live_server):
     return make_live_server("evidence", seed=seed)
-
-
-def sign_out(page) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_url(lambda url: True)
 
 
 def ask_for_signoff(page, site) -> None:

@@ -9,12 +9,11 @@ Every page passes axe-core with no violations and has no horizontal scroll at 32
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tests.fixtures.browser import assert_accessible, date_value, fill_date, sign_in
+from tests.fixtures.browser import assert_accessible, date_value, fill_date, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +30,6 @@ def assert_no_horizontal_scroll(page) -> None:
 def check(page) -> None:
     assert_accessible(page)
     assert_no_horizontal_scroll(page)
-
-
-def sign_out(page) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_url(re.compile(r"/(login)?$"))
 
 
 @pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])

@@ -3,11 +3,10 @@ at 1280 px and at 320 px; someone who works there then sees the new word. axe-co
 from __future__ import annotations
 
 import re
-from importlib import import_module
 
 import pytest
 
-from tests.fixtures.browser import NARROW_WIDTH, assert_accessible, sign_in
+from tests.fixtures.browser import NARROW_WIDTH, assert_accessible, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -17,21 +16,14 @@ TRUST = "Wessex Valley NHS Foundation Trust"
 
 def seed(app) -> None:
     from competency.demo.context import DemoContext
+    from competency.demo.steps import run_steps
 
-    ctx = DemoContext(password="correct-horse-battery")
-    for spec in STEPS:
-        module, name = spec.split(":")
-        getattr(import_module(module), name)(ctx)
+    run_steps(DemoContext(password="correct-horse-battery"), STEPS)
 
 
 @pytest.fixture
 def site(make_live_server):
     return make_live_server("settings", seed=seed)
-
-
-def sign_out(page) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_url(re.compile(r"/login"))
 
 
 def open_settings(page, site) -> None:

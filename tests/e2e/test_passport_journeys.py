@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from competency.extensions import db
 from competency.passport import resolver
 from competency.passport.models import PassportCredential
-from tests.fixtures.browser import assert_accessible, sign_in
+from tests.fixtures.browser import assert_accessible, sign_in, sign_out
 from tests.fixtures.servers import free_port
 from tests.passport_support import HOLDER, seed_issuer, seed_receiver
 
@@ -25,11 +25,6 @@ pytestmark = pytest.mark.browser
 def sites(make_live_server):
     resolver.clear_caches()
     return make_live_server("trust", seed=seed_issuer), make_live_server("care", seed=seed_receiver)
-
-
-def sign_out(page) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_load_state()
 
 
 def upload_on_verify_page(page, site, path) -> None:

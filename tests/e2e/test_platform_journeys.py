@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import Mailbox
 from tests.factories import OrganisationFactory, make_person
-from tests.fixtures.browser import assert_accessible, fill_date, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +29,6 @@ def site(make_live_server):
 
 def mailbox(site) -> Mailbox:
     return Mailbox(site.app.config["MAIL_FILE_DIR"])
-
-
-def sign_out(page) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_url(re.compile(r"/login$"))
 
 
 def test_signing_in_and_resetting_a_forgotten_password(page, site):

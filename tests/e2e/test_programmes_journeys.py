@@ -4,12 +4,11 @@ Every page on the way passes axe-core.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
 
-from tests.fixtures.browser import assert_accessible, fill_date, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +25,6 @@ def seed(app):
 @pytest.fixture
 def site(make_live_server):
     return make_live_server("programmes", seed=seed)
-
-
-def sign_out(page) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_url(re.compile(r"/(login)?$"))
 
 
 def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from importlib import import_module
 
 import pytest
 
-from tests.fixtures.browser import assert_accessible, fill_date, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -15,23 +14,16 @@ STEPS = ["competency.demo.accounts:seed_accounts", "competency.frameworks.demo:s
          "competency.demo.evidence:seed_evidence", "competency.demo.progression:seed_progression"]
 
 
-def seed(app):
+def seed(app) -> None:
     from competency.demo.context import DemoContext
+    from competency.demo.steps import run_steps
 
-    ctx = DemoContext(password="correct-horse-battery")
-    for spec in STEPS:
-        module, name = spec.split(":")
-        getattr(import_module(module), name)(ctx)
+    run_steps(DemoContext(password="correct-horse-battery"), STEPS)
 
 
 @pytest.fixture
 def site(make_live_server):
     return make_live_server("progression", seed=seed)
-
-
-def sign_out(page) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_url(re.compile(r"/login"))
 
 
 def test_the_ota_and_the_apprentice_follow_their_progress(site, page):

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from tests.factories import OrganisationFactory, make_person
-from tests.fixtures.browser import assert_accessible, fill_date, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +20,6 @@ def seed_council(app) -> None:
                 display_name="Jordan Lee", employed=True)
     make_person(["lead", "preceptor"], council, level_code="advanced", email="priya@example.org",
                 display_name="Priya Shah")
-
-
-def sign_out(page) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_load_state()
 
 
 def test_a_previous_post_is_declared_then_verified_by_a_lead(make_live_server, page):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from competency.extensions import db
 from competency.frameworks.models import FrameworkVersion
 from tests.evidence_support import capability
-from tests.fixtures.browser import assert_accessible, fill_date, sign_in
+from tests.fixtures.browser import assert_accessible, fill_date, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +55,6 @@ def user_id(site, email: str) -> int:
 
     with site.app.app_context():
         return find_user_by_email(email).id
-
-
-def sign_out(page) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_url(re.compile(r"/(login)?$"))
 
 
 def test_an_ics_grant_lets_a_trust_consultant_sign_off_a_council_ot(site, page):

@@ -1,11 +1,10 @@
 """The demo seed files three months of reminders for the demo preceptee and preceptor, safe to run twice."""
 from __future__ import annotations
 
-from importlib import import_module
-
 import sqlalchemy as sa
 
 from competency.demo.context import DemoContext
+from competency.demo.steps import run_steps
 from competency.reminders.models import Notification, PlannedReminder
 
 STEPS = ["competency.demo.accounts:seed_accounts", "competency.demo.programmes:seed_programmes",
@@ -13,11 +12,7 @@ STEPS = ["competency.demo.accounts:seed_accounts", "competency.demo.programmes:s
 
 
 def seed() -> DemoContext:
-    ctx = DemoContext(password="correct-horse-battery")
-    for spec in STEPS:
-        module, name = spec.split(":")
-        getattr(import_module(module), name)(ctx)
-    return ctx
+    return run_steps(DemoContext(password="correct-horse-battery"), STEPS)
 
 
 def titles_for(db, user) -> list[str]:

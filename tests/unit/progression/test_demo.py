@@ -1,11 +1,10 @@
 """The demo seed: a partly met OTA checklist and an apprentice slightly behind, safe to run twice."""
 from __future__ import annotations
 
-from importlib import import_module
-
 import sqlalchemy as sa
 
 from competency.demo.context import DemoContext
+from competency.demo.steps import run_steps
 from competency.progression import queries
 from competency.progression.models import OffTheJobEntry, ProgressionRecord
 from competency.reminders.planning import local_today
@@ -15,11 +14,7 @@ STEPS = ["competency.demo.accounts:seed_accounts", "competency.frameworks.demo:s
 
 
 def seed() -> DemoContext:
-    ctx = DemoContext(password="correct-horse-battery")
-    for spec in STEPS:
-        module, name = spec.split(":")
-        getattr(import_module(module), name)(ctx)
-    return ctx
+    return run_steps(DemoContext(password="correct-horse-battery"), STEPS)
 
 
 def test_demo_progression_is_realistic_and_idempotent(db):
