@@ -17,15 +17,13 @@ Only published and retired versions take part: a draft's links count once it is
 published. The groups are the connected parts of the graph of minor links, built
 from one small query, so using the rule costs one statement whatever the data.
 
-:func:`revision_impact` is the figure a publish page shows ("3 will need to
-re-request PP-REG-02"); :func:`equivalent_ids` and :func:`expand` are what every
-"is it signed?" question goes through.
+:func:`equivalent_ids` and :func:`expand` are what every "is it signed?" question
+goes through, the publish page's figures included (``signoff.version_changes``).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -97,66 +95,3 @@ def equivalent_ids(identifier: str) -> set[str]:
 def expand(identifiers: Iterable[str], equivalence: Equivalence | None = None) -> set[str]:
     """Signed identifiers plus every minor revision of them: what counts as signed."""
     return (equivalence or current_equivalence()).expand(identifiers)
-
-
-@dataclass(frozen=True)
-class RevisionImpact:
-    """What publishing a revised capability means for people already signed off."""
-
-    code: str
-    capability_uuid: str
-    supersedes_uuid: str
-    is_minor: bool
-    # People whose sign-off of an earlier revision counts for this one.
-    carried: int
-    # People signed off on an earlier revision who will have to request this one again (major only).
-    to_rerequest: int
-
-
-def revision_impact(version: FrameworkVersion) -> list[RevisionImpact]:
-    """For each capability revised *in* ``version`` (a draft or published version: its identifier
-    appears in no earlier version), how many people's standing sign-offs of an earlier wording carry
-    over (minor) and how many will have to request it again (major).
-
-    A fixed number of statements: the version's revised capabilities, the identifiers earlier
-    versions already hold, the minor links, and one query over standing sign-offs.
-    """
-    from competency.signoff.models import SignOff
-    from competency.signoff.queries import not_revoked
-
-    rows = db.session.execute(
-        sa.select(Capability.code, Capability.uuid, Capability.supersedes_uuid, Capability.is_minor_revision)
-        .where(Capability.version_id == version.id, Capability.supersedes_uuid.is_not(None))
-        .order_by(Capability.position)).all()
-    if not rows:
-        return []
-    earlier = set(db.session.scalars(
-        sa.select(Capability.uuid).join(FrameworkVersion, FrameworkVersion.id == Capability.version_id)
-        .where(FrameworkVersion.framework_id == version.framework_id, FrameworkVersion.id < version.id,
-               Capability.uuid.in_([uuid for _, uuid, _, _ in rows]))))
-    revised = [row for row in rows if row[1] not in earlier]
-    if not revised:
-        return []
-    new_ids = {uuid for _, uuid, _, _ in revised}
-    links = minor_links(include_version_id=version.id)
-    # Before this version: the same links without the ones its new identifiers bring.
-    before_equivalence = Equivalence([link for link in links if link[0] not in new_ids])
-    after_equivalence = Equivalence(links)
-    before = {old: before_equivalence.group(old) for _, _, old, _ in revised}
-    holds_new = {new: before_equivalence.group(new) for _, new, _, _ in revised}
-    wanted = set().union(*before.values(), *holds_new.values())
-    holders: dict[str, set[int]] = defaultdict(set)
-    for person, identifier in db.session.execute(
-            sa.select(SignOff.practitioner_id, SignOff.capability_uuid).distinct()
-            .where(SignOff.capability_uuid.in_(wanted), not_revoked())):
-        holders[identifier].add(person)
-    impacts = []
-    for code, new, old, is_minor in revised:
-        had_old = set().union(*(holders[i] for i in before[old]))
-        has_new = set().union(*(holders[i] for i in holds_new[new]))
-        minor = bool(is_minor) and old in after_equivalence.group(new)
-        affected = had_old - has_new
-        impacts.append(RevisionImpact(code=code, capability_uuid=new, supersedes_uuid=old, is_minor=minor,
-                                      carried=len(affected) if minor else 0,
-                                      to_rerequest=0 if minor else len(affected)))
-    return impacts

@@ -15,7 +15,8 @@ from competency.signoff import services
 from competency.signoff.models import Outcome
 from competency.signoff.progress import SIGNED, progress_grid
 from competency.signoff.queries import signed_capability_ids
-from competency.signoff.revisions import Equivalence, revision_impact
+from competency.signoff.revisions import Equivalence
+from competency.signoff.version_changes import publish_impact
 from tests.evidence_support import log_evidence
 from tests.factories import OrganisationFactory, make_person
 from tests.unit.frameworks_helpers import SLUG, import_shipped
@@ -121,25 +122,31 @@ class TestMajorRevisionsStartUnsigned:
 
 
 class TestImpactForAPublishPage:
-    def test_revision_impact_counts_carried_and_to_rerequest(self, frameworks, people):
-        first, second = frameworks
-        practitioner, preceptor = people
-        sign(practitioner, preceptor, by_code(first, "PP-REG-01"))
-        sign(practitioner, preceptor, by_code(first, "FL-REG-01"))
-        impact = {i.code: i for i in revision_impact(second)}
-        assert (impact["PP-REG-01"].carried, impact["PP-REG-01"].to_rerequest) == (1, 0)
-        assert (impact["FL-REG-01"].carried, impact["FL-REG-01"].to_rerequest) == (0, 1)
-        assert impact["PP-REG-02"].to_rerequest == 0
+    """The publish page's figures (``publish_impact``) follow the same rule as counting."""
 
-    def test_a_draft_major_revision_shows_who_would_re_request(self, frameworks, people):
+    @staticmethod
+    def _draft_revising(second, code: str, *, minor: bool):
         from dataclasses import replace
 
+        spec = framework_queries.version_spec(second)
+        caps = tuple(replace(c, revision=2, statement="Works across boundaries, reviewing the plan together.",
+                             is_minor_revision=minor) if c.code == code else c for c in spec.capabilities)
+        draft, _ = framework_services.import_framework(replace(spec, version="1.2.0", capabilities=caps), by=None)
+        return draft
+
+    def test_a_draft_major_revision_shows_who_would_re_request(self, frameworks, people):
         _, second = frameworks
         practitioner, preceptor = people
         sign(practitioner, preceptor, by_code(second, "IW-REG-01"))
-        spec = framework_queries.version_spec(second)
-        caps = tuple(replace(c, revision=2, statement="Works across boundaries, reviewing the plan together.")
-                     if c.code == "IW-REG-01" else c for c in spec.capabilities)
-        draft, _ = framework_services.import_framework(replace(spec, version="1.2.0", capabilities=caps), by=None)
-        impact = {i.code: i for i in revision_impact(draft)}
-        assert impact["IW-REG-01"].to_rerequest == 1 and not impact["IW-REG-01"].is_minor
+        impact = publish_impact(self._draft_revising(second, "IW-REG-01", minor=False))
+        changes = {change.code: change for change in impact.changes}
+        assert (changes["IW-REG-01"].kind, changes["IW-REG-01"].people) == ("reworded", 1)
+        assert impact.affected == {practitioner.id: ["IW-REG-01"]}
+
+    def test_a_draft_minor_revision_asks_nobody_again(self, frameworks, people):
+        _, second = frameworks
+        practitioner, preceptor = people
+        sign(practitioner, preceptor, by_code(second, "IW-REG-01"))
+        impact = publish_impact(self._draft_revising(second, "IW-REG-01", minor=True))
+        assert "IW-REG-01" not in {change.code for change in impact.changes}
+        assert impact.affected == {}
