@@ -4,7 +4,7 @@ Every page on the way passes axe-core.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -13,12 +13,19 @@ from tests.fixtures.browser import assert_accessible, fill_date, sign_in, sign_o
 pytestmark = pytest.mark.browser
 
 LEAD, PRECEPTOR, PRECEPTEE = "priya@example.org", "tom@example.org", "sam@example.org"
+# Dates relative to today: a programme start must be within the last 12 months.
+START = date.today() - timedelta(days=30)
+EMPLOYED, SESSION = START - timedelta(days=14), START + timedelta(days=3)
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def seed(app):
     from tests.programmes_support import make_team
 
-    team = make_team(employment_start=date(2026, 10, 19))
+    team = make_team(employment_start=EMPLOYED)
     team.lead.email, team.preceptor.email, team.practitioner.email = LEAD, PRECEPTOR, PRECEPTEE
 
 
@@ -38,13 +45,13 @@ def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     page.select_option("#practitioner_id", label="Sam Preceptee")
     page.select_option("#template", value="ahp-preceptorship")
     page.select_option("#preceptor_id", label="Tom Preceptor")
-    fill_date(page, "#start_on", date(2026, 11, 2))
+    fill_date(page, "#start_on", START)
     page.click("button:has-text('Continue')")
     page.wait_for_selector("h1:has-text('Check your answers before enrolling Sam Preceptee')")
     assert_accessible(page)
     page.click("button:has-text('Enrol Sam Preceptee')")
     page.wait_for_selector("h1:has-text(\"Sam Preceptee's programme\")")
-    assert "16 November 2026" in page.content()  # learning agreement: day 14
+    assert long_date(START + timedelta(days=14)) in page.content()  # learning agreement: day 14
     assert_accessible(page)
     timeline = page.url
     milestone = f"{timeline}/milestones/learning_agreement"
@@ -70,7 +77,7 @@ def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     page.click("a:has-text('Record supervision')")
     page.wait_for_selector("h1:has-text('Record a supervision session')")
     assert_accessible(page)
-    fill_date(page, "#held_on", date(2026, 11, 5))
+    fill_date(page, "#held_on", SESSION)
     page.fill("#minutes", "60")
     page.fill("#topics", "Caseload and risk")
     page.click("button:has-text('Record session')")
@@ -94,7 +101,7 @@ def test_enrol_sign_supervise_check_in_and_see_the_cohort(site, page):
     assert "Confirm 1 supervision session" in page.content()
     assert_accessible(page)
     page.goto(timeline)
-    page.click("button:has-text('Confirm session on 5 November 2026')")
+    page.click(f"button:has-text('Confirm session on {long_date(SESSION)}')")
     page.wait_for_selector("text=confirmed")
     page.goto(milestone)
     page.fill("#preceptor_feedback", "A confident start; weekly supervision agreed.")
