@@ -295,3 +295,27 @@ def test_a_token_in_steady_use_is_written_down_once_a_minute(world, client, db):
         client.get("/api/v1/me", headers=headers)
         later = db.session.scalar(sa.select(ApiToken.last_used_at).order_by(ApiToken.id.desc()).limit(1))
     assert (later - first).total_seconds() == 90
+
+
+def test_models_of_the_same_name_are_never_merged_in_the_document(document):
+    """Frameworks' CapabilityOut and progression's missing capabilities were both "CapabilityOut":
+    the document kept one shape for both, so the readiness answer was documented wrongly."""
+    schemas = document["components"]["schemas"]
+    assert {"id", "pillar", "level"} <= set(schemas["CapabilityOut"]["properties"])
+    missing = schemas["MissingCapabilityOut"]["properties"]
+    assert set(missing) == {"code", "uuid", "statement"}
+
+
+def test_a_second_model_with_a_taken_name_stops_the_build():
+    from apispec import APISpec
+    from pydantic import BaseModel
+
+    from competency.blueprints.api.openapi import _schema_ref
+
+    spec = APISpec(title="t", version="1", openapi_version="3.1.0")
+    first = type("Thing", (BaseModel,), {"__annotations__": {"a": int}})
+    second = type("Thing", (BaseModel,), {"__annotations__": {"b": str}})
+    _schema_ref(spec, first)
+    _schema_ref(spec, first)  # the same model again is fine
+    with pytest.raises(ValueError, match="Two API models are both called 'Thing'"):
+        _schema_ref(spec, second)

@@ -104,14 +104,22 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+def _add_schema(spec: APISpec, name: str, schema: dict) -> None:
+    """Register ``schema`` once under ``name``; two different models may not share a name, or one
+    operation would be documented with the other's shape."""
+    known = spec.components.schemas.get(name)
+    if known is None:
+        spec.components.schema(name, schema)
+    elif known != schema:
+        raise ValueError(f"Two API models are both called {name!r}: give one of them another name.")
+
+
 def _schema_ref(spec: APISpec, model: type[BaseModel]) -> dict:
     name = model.__name__
-    if name not in spec.components.schemas:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for def_name, definition in schema.pop("$defs", {}).items():
-            if def_name not in spec.components.schemas:
-                spec.components.schema(def_name, definition)
-        spec.components.schema(name, schema)
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for def_name, definition in schema.pop("$defs", {}).items():
+        _add_schema(spec, def_name, definition)
+    _add_schema(spec, name, schema)
     return {"$ref": f"#/components/schemas/{name}"}
 
 

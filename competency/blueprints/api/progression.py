@@ -35,7 +35,7 @@ class PathwayOut(BaseModel):
     title: str
 
 
-class CapabilityOut(BaseModel):
+class MissingCapabilityOut(BaseModel):
     code: str
     uuid: str
     statement: str
@@ -50,7 +50,7 @@ class CriterionOut(BaseModel):
     needed: int
     summary: str
     missing: list[str]
-    missing_capabilities: list[CapabilityOut]
+    missing_capabilities: list[MissingCapabilityOut]
 
 
 class ReadinessOut(BaseModel):
@@ -149,7 +149,7 @@ def _record(p: RecordProgress) -> RecordOut:
             is_ready_for_panel=r.is_ready_for_panel, is_ready=r.is_ready,
             criteria=[CriterionOut(code=c.code, kind=c.kind, title=c.criterion.title, is_met=c.is_met, done=c.done,
                                    needed=c.needed, summary=c.summary, missing=list(c.missing),
-                                   missing_capabilities=[CapabilityOut(code=m.code, uuid=m.uuid,
+                                   missing_capabilities=[MissingCapabilityOut(code=m.code, uuid=m.uuid,
                                                                        statement=m.statement)
                                                          for m in c.missing_capabilities])
                       for c in r.results])
