@@ -18,7 +18,7 @@ from flask import current_app
 from competency import bounded_json
 from competency.accounts.models import SECTOR_LABELS, Organisation, Sector, User
 from competency.audit.services import record_event
-from competency.errors import Conflict, DomainError
+from competency.errors import Conflict, DomainError, PermissionDenied
 from competency.extensions import db
 from competency.passport import freshness, resolver
 from competency.passport.canonical import TooComplex, WorkBudget
@@ -26,6 +26,7 @@ from competency.passport.dataintegrity import PreparedProof, ProofError, documen
 from competency.passport.did import DidError, did_web_to_url
 from competency.passport.keys import base_url, did_for
 from competency.passport.models import TrustedIssuer
+from competency.passport.policies import can_manage_trust_list
 from competency.passport.summary import AssessingOrganisation, CredentialSummary, assessing_organisation_of, summarise
 from competency.passport.verification import (
     FetchError,
@@ -254,8 +255,14 @@ def payload_from_share_url(url: str) -> Any:
 
 # -- the trust list ---------------------------------------------------------------------------
 
+def _require_trust_list_manager(user: User) -> None:
+    if not can_manage_trust_list(user):
+        raise PermissionDenied("Only a trust-list manager changes the trust list.")
+
+
 def add_trusted_issuer(*, did: str, name: str, sector: Sector, by: User) -> TrustedIssuer:
-    """:raises DomainError: not a did:web; Conflict: already listed."""
+    """:raises PermissionDenied: ``by`` manages no trust list; DomainError: not a did:web; Conflict: already listed."""
+    _require_trust_list_manager(by)
     did = did.strip()
     try:
         did_web_to_url(did)
@@ -271,6 +278,8 @@ def add_trusted_issuer(*, did: str, name: str, sector: Sector, by: User) -> Trus
 
 
 def remove_trusted_issuer(entry: TrustedIssuer, *, by: User) -> None:
+    """:raises PermissionDenied: ``by`` manages no trust list."""
+    _require_trust_list_manager(by)
     record_event("passport.trusted_issuer_removed", actor=by, subject=entry, data={"did": entry.did,
                                                                                   "name": entry.name})
     db.session.delete(entry)

@@ -74,6 +74,23 @@ class TestAnOrganisationAdministratorActsOnlyOnTheirOrganisation:
         assert response.status_code == 403
         assert db.session.scalar(sa.select(sa.func.count(TrustedIssuer.id))) == 0
 
+    def test_the_trust_list_service_itself_refuses_them(self, region):
+        """Not only the page: any caller of the service (a CLI, a future API) meets the same rule."""
+        from competency.errors import PermissionDenied
+        from competency.passport import verifying
+
+        _, care, _, _ = region
+        admin = make_person("admin", care)
+        with pytest.raises(PermissionDenied):
+            verifying.add_trusted_issuer(did="did:web:rogue.example.org:orgs:x", name="Rogue issuer",
+                                         sector=Sector.health, by=admin)
+        keeper = make_person("practitioner", care)
+        grant(keeper, PlatformRole.trust_list_manager)
+        entry = verifying.add_trusted_issuer(did="did:web:known.example.org:orgs:y", name="Known issuer",
+                                             sector=Sector.health, by=keeper)
+        with pytest.raises(PermissionDenied):
+            verifying.remove_trusted_issuer(entry, by=admin)
+
     def test_they_cannot_make_themselves_the_regions_analyst(self, region, login, browser):
         _, care, _, _ = region
         admin = login(make_person("admin", care))
