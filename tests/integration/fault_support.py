@@ -122,6 +122,15 @@ class FreshDatabase:
         self._admin.dispose()
 
 
+def waiting_on_a_lock(app) -> bool:
+    """PostgreSQL: some session of ``app``'s database is waiting for a lock (the second of two writers)."""
+    with app.app_context():
+        waiting = db.session.scalar(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"))
+        db.session.remove()
+        return waiting > 0
+
+
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from competency.extensions import db
 from tests.conftest import backend_name, csrf_token_from
-from tests.integration.fault_support import FreshDatabase, app_on, dispose, wait_until
+from tests.integration.fault_support import FreshDatabase, app_on, dispose, wait_until, waiting_on_a_lock
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -62,11 +62,7 @@ def _waiting(app) -> bool:
     if app.config["BACKEND"] != "postgresql":
         time.sleep(0.5)  # SQLite: the second request is now at its first statement, waiting for the write lock
         return True
-    with app.app_context():
-        waiting = db.session.scalar(sa.text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"))
-        db.session.remove()
-        return waiting > 0
+    return waiting_on_a_lock(app)
 
 
 def test_the_second_of_two_saves_at_once_is_refused_and_the_first_stands(race_app):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from competency.extensions import db
 from tests.conftest import csrf_token_from
-from tests.integration.fault_support import FreshDatabase, app_on, dispose, wait_until
+from tests.integration.fault_support import FreshDatabase, app_on, dispose, wait_until, waiting_on_a_lock
 
 pytestmark = pytest.mark.postgres_only
 
@@ -117,7 +117,7 @@ def test_a_duplicate_signoff_request_waiting_on_the_first_answers_409_not_500(pg
     assert inserted.wait(timeout=20)
     two = threading.Thread(target=second)
     two.start()
-    wait_until(lambda: _waiting_on_a_lock(pg_app), 10, "the second request to wait on the unique index")
+    wait_until(lambda: waiting_on_a_lock(pg_app), 10, "the second request to wait on the unique index")
     hold.set()
     one.join(timeout=30)
     two.join(timeout=30)
@@ -127,13 +127,6 @@ def test_a_duplicate_signoff_request_waiting_on_the_first_answers_409_not_500(pg
     assert "already have a request" in answer["body"]["detail"]
     assert _count(pg_app, SignOffRequest, practitioner_id=ids["practitioner"], capability_uuid=ids["capability"]) == 1
 
-
-def _waiting_on_a_lock(app) -> bool:
-    with app.app_context():
-        waiting = db.session.scalar(sa.text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"))
-        db.session.remove()
-        return waiting > 0
 
 
 def test_two_identical_signoff_requests_at_the_same_instant_make_one_and_never_a_500(pg_app):

@@ -24,6 +24,16 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+def _list_field(label: str, many: str, example: str) -> TextAreaField:
+    """A one-per-line list, refused whole only when far longer than the most lines allowed."""
+    return TextAreaField(
+        label,
+        validators=[Length(max=MAX_LIST_CHARS, message=f"Enter {MAX_LINES} {many} or fewer, "
+                                                       f"each {MAX_LINE} characters or fewer")],
+        description=f"One per line, as your organisation writes them, for example {example}. "
+                    f"Up to {MAX_LINES}, each up to {MAX_LINE} characters.")
+
+
 class NeededForOther:
     """The "another word" box must be filled in when "Another word" is chosen."""
 
@@ -47,18 +57,8 @@ class OrganisationSettingsForm(FlaskForm):
     people_served_plural = StringField(
         "Plural", filters=[strip],
         validators=[Optional(), Length(max=MAX_WORD, message=f"The plural must be {MAX_WORD} characters or fewer")])
-    role_titles = TextAreaField(
-        "Role titles",
-        validators=[Length(max=MAX_LIST_CHARS, message=f"Enter {MAX_LINES} role titles or fewer, "
-                                                       f"each {MAX_LINE} characters or fewer")],
-        description=f"One per line, as your organisation writes them, for example ‘Occupational Therapy "
-                    f"Assistant’. Up to {MAX_LINES}, each up to {MAX_LINE} characters.")
-    grades = TextAreaField(
-        "Grades or bands",
-        validators=[Length(max=MAX_LIST_CHARS, message=f"Enter {MAX_LINES} grades or bands or fewer, "
-                                                       f"each {MAX_LINE} characters or fewer")],
-        description=f"One per line, for example ‘Band 5’ or ‘Grade 9 (KR10)’. Up to {MAX_LINES}, "
-                    f"each up to {MAX_LINE} characters.")
+    role_titles = _list_field("Role titles", "role titles", "‘Occupational Therapy Assistant’")
+    grades = _list_field("Grades or bands", "grades or bands", "‘Band 5’ or ‘Grade 9 (KR10)’")
     # The fingerprint of the settings this form was filled in from (see organisation_settings.fingerprint).
     based_on = HiddenField(validators=[
         DataRequired("The form was incomplete. Reload the page and try again."),
