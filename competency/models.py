@@ -13,6 +13,7 @@ from competency.signoff import models as signoff_models  # noqa: F401
 from competency.preceptorship import models as preceptorship_models  # noqa: F401
 from competency.passport import models as passport_models  # noqa: F401
 from competency.reporting import indexes as reporting_indexes  # noqa: F401
+from competency.reporting import models as reporting_models  # noqa: F401
 from competency.grants import models as grants_models  # noqa: F401
 from competency.placements import models as placements_models  # noqa: F401
 from competency.preceptors import models as preceptors_models  # noqa: F401

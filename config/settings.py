@@ -107,6 +107,11 @@ class BaseConfig:
     # Reminders (issue 6). A web request gives up on the broker after this many seconds
     # (the e-mail stays in the outbox for the periodic sender).
     CELERY_PUBLISH_TIMEOUT_SECONDS = 1.0
+    # Report sections (organisation dashboard, system view) are served from snapshots at most this
+    # old; the worker rebuilds the ones people read every REPORT_SNAPSHOT_REFRESH_SECONDS, so pages
+    # normally never wait for one. 0 builds every section in the request.
+    REPORT_SNAPSHOT_MAX_AGE_SECONDS = float(_env("REPORT_SNAPSHOT_MAX_AGE_SECONDS", "600"))
+    REPORT_SNAPSHOT_REFRESH_SECONDS = float(_env("REPORT_SNAPSHOT_REFRESH_SECONDS", "300"))
     # How often beat runs the outbox sender.
     REMINDER_SEND_INTERVAL_SECONDS = float(_env("REMINDER_SEND_INTERVAL_SECONDS", "60"))
     # A row left "sending" this long was abandoned by a crashed sender and is sent again

@@ -34,6 +34,10 @@ def beat_schedule(config: Mapping) -> dict:
         # Passport credentials owed (new sign-offs and completions) are signed in the background.
         "issue-passport-credentials": {"task": "worker.tasks.issue_passport_credentials", "schedule": 300.0,
                                        "options": {"expires": 300}},
+        # Report sections people read, rebuilt before they age out (see reporting/snapshots.py).
+        "refresh-report-snapshots": {"task": "worker.tasks.refresh_report_snapshots",
+                                     "schedule": float(config.get("REPORT_SNAPSHOT_REFRESH_SECONDS", 300)),
+                                     "options": {"expires": float(config.get("REPORT_SNAPSHOT_REFRESH_SECONDS", 300))}},
         # Chain heads recorded outside the database, so deleting the last audit events shows.
         "anchor-audit-chains": {"task": "worker.tasks.anchor_audit_chains",
                                 "schedule": float(config.get("AUDIT_ANCHOR_INTERVAL_SECONDS", 3600)),

@@ -84,3 +84,16 @@ def anchor_audit_chains() -> int:
     written = anchors.write_anchor()
     db.session.rollback()
     return len(written.heads) if written else 0
+
+
+@shared_task(name="worker.tasks.refresh_report_snapshots")
+def refresh_report_snapshots() -> int:
+    """Rebuild the report sections people are reading before they age out (idempotent)."""
+    from datetime import timedelta
+
+    from competency.reporting import snapshots
+
+    every = timedelta(seconds=current_app.config["REPORT_SNAPSHOT_REFRESH_SECONDS"])
+    rebuilt = snapshots.refresh(older_than=every, commit=db.session.commit)
+    db.session.commit()
+    return rebuilt

@@ -243,7 +243,15 @@ class Enrolment(TimestampMixin, db.Model):
 
 class EnrolmentMilestone(db.Model):
     __tablename__ = "enrolment_milestone"
-    __table_args__ = (sa.UniqueConstraint("enrolment_id", "code"),)
+    __table_args__ = (
+        sa.UniqueConstraint("enrolment_id", "code"),
+        # The cohort state (queries.cohort_state) asks of each enrolment whether an open required
+        # review is overdue or due soon: answered from this small index, not the whole table.
+        # (Each predicate is written as SQLAlchemy renders the query's, so the planner can match it.)
+        sa.Index("ix_enrolment_milestone_open", "enrolment_id", "due_on", "due_soon_on",
+                 postgresql_where=sa.text("is_required IS true AND completed_on IS NULL AND is_after_completion IS false"),
+                 sqlite_where=sa.text("is_required IS 1 AND completed_on IS NULL AND is_after_completion IS 0")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)

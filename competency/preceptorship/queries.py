@@ -10,7 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from competency.accounts.models import Membership, Role, User
 from competency.accounts.policies import org_ids_with_role
@@ -156,10 +156,16 @@ def _exists_pause_on(on: date):
                              EnrolmentPause.end_on >= on)
 
 
-def _open_milestone(*conditions):
-    return sa.exists().where(
-        EnrolmentMilestone.enrolment_id == Enrolment.id, EnrolmentMilestone.is_required.is_(True),
-        EnrolmentMilestone.completed_on.is_(None), EnrolmentMilestone.is_after_completion.is_(False), *conditions)
+def _earliest_open(column):
+    """The earliest ``column`` among the enrolment's open required reviews (NULL when none).
+
+    A scalar subquery rather than EXISTS: PostgreSQL answers it per enrolment from the partial
+    index ``ix_enrolment_milestone_open``, where EXISTS let it hash the whole milestone table.
+    """
+    return (sa.select(sa.func.min(column))
+            .where(EnrolmentMilestone.enrolment_id == Enrolment.id, EnrolmentMilestone.is_required.is_(True),
+                   EnrolmentMilestone.completed_on.is_(None), EnrolmentMilestone.is_after_completion.is_(False))
+            .scalar_subquery())
 
 
 def cohort_state(on: date):
@@ -168,10 +174,10 @@ def cohort_state(on: date):
         (Enrolment.status == EnrolmentStatus.withdrawn, "withdrawn"),
         (Enrolment.status == EnrolmentStatus.completed, "completed"),
         (_exists_pause_on(on), "paused"),
-        (_open_milestone(EnrolmentMilestone.due_on < on), "overdue"),
+        (_earliest_open(EnrolmentMilestone.due_on) < on, "overdue"),
         # A supervision gap is as overdue as a late review: never "on track" beside "Overdue since".
         (Enrolment.next_supervision_due_on < on, "overdue"),
-        (_open_milestone(EnrolmentMilestone.due_soon_on <= on), "due_soon"),
+        (_earliest_open(EnrolmentMilestone.due_soon_on) <= on, "due_soon"),
         else_="on_track",
     )
 
@@ -184,37 +190,47 @@ class CohortFilters:
     preceptor_id: int | None = None
 
 
-def cohort_query(user: User, on: date, filters: CohortFilters) -> sa.Select:
-    """Rows of (Enrolment, state) for the organisations ``user`` leads."""
-    lead_orgs = org_ids_with_role(user, Role.lead)
-    state = cohort_state(on).label("state")
-    query = (sa.select(Enrolment, state).where(Enrolment.organisation_id.in_(lead_orgs or [-1]))
-             .join(Enrolment.practitioner)
-             .options(joinedload(Enrolment.practitioner), joinedload(Enrolment.preceptor),
-                      joinedload(Enrolment.lead), joinedload(Enrolment.organisation),
-                      joinedload(Enrolment.template_version).joinedload(TemplateVersion.template),
-                      selectinload(Enrolment.milestones).joinedload(EnrolmentMilestone.definition),
-                      selectinload(Enrolment.pauses))
-             .order_by(User.display_name, Enrolment.id))
+def _cohort_conditions(user: User, on: date, filters: CohortFilters) -> list:
+    """Which enrolments the cohort shows: the organisations ``user`` leads, then the filters."""
+    conditions = [Enrolment.organisation_id.in_(org_ids_with_role(user, Role.lead) or [-1])]
     if filters.organisation_id:
-        query = query.where(Enrolment.organisation_id == filters.organisation_id)
+        conditions.append(Enrolment.organisation_id == filters.organisation_id)
     if filters.template_id:
-        query = query.where(Enrolment.template_version.has(TemplateVersion.template_id == filters.template_id))
+        conditions.append(Enrolment.template_version.has(TemplateVersion.template_id == filters.template_id))
     if filters.preceptor_id:
-        query = query.where(Enrolment.preceptor_id == filters.preceptor_id)
+        conditions.append(Enrolment.preceptor_id == filters.preceptor_id)
     if filters.state in COHORT_STATES:
-        query = query.where(cohort_state(on) == filters.state)
+        conditions.append(cohort_state(on) == filters.state)
     elif filters.state != "all":
-        query = query.where(Enrolment.status == EnrolmentStatus.active)
-    return query
+        conditions.append(Enrolment.status == EnrolmentStatus.active)
+    return conditions
+
+
+def cohort_query(user: User, on: date, filters: CohortFilters) -> sa.Select:
+    """Rows of (Enrolment, state) for the organisations ``user`` leads, by practitioner name.
+
+    The practitioner comes with the join the order needs; the few preceptors, leads,
+    organisations and templates of a page come by id (planning one seven-way join cost
+    more than running it).
+    """
+    return (sa.select(Enrolment, cohort_state(on).label("state"))
+            .join(Enrolment.practitioner)
+            .where(*_cohort_conditions(user, on, filters))
+            .options(contains_eager(Enrolment.practitioner), selectinload(Enrolment.preceptor),
+                     selectinload(Enrolment.lead), selectinload(Enrolment.organisation),
+                     selectinload(Enrolment.template_version).joinedload(TemplateVersion.template),
+                     selectinload(Enrolment.milestones).joinedload(EnrolmentMilestone.definition),
+                     selectinload(Enrolment.pauses))
+            .order_by(User.display_name, Enrolment.id))
 
 
 def cohort_counts(user: User, on: date, filters: CohortFilters) -> dict[str, int]:
     """How many enrolments are in each state (ignoring the state filter): one query."""
-    base = cohort_query(user, on, CohortFilters(state="all", organisation_id=filters.organisation_id,
-                                                template_id=filters.template_id,
-                                                preceptor_id=filters.preceptor_id)).subquery()
-    rows = db.session.execute(sa.select(base.c.state, sa.func.count()).group_by(base.c.state))
+    everything = CohortFilters(state="all", organisation_id=filters.organisation_id,
+                               template_id=filters.template_id, preceptor_id=filters.preceptor_id)
+    state = cohort_state(on).label("state")
+    rows = db.session.execute(sa.select(state, sa.func.count()).where(*_cohort_conditions(user, on, everything))
+                              .group_by(state))
     counts = {key: 0 for key in COHORT_STATES}
     counts.update({state: number for state, number in rows})
     return counts

@@ -135,6 +135,8 @@ class SignOffDecision(db.Model):
     """What the assessor decided on a request: at most one per request (unique constraint)."""
 
     __tablename__ = "signoff_decision"
+    # The preceptor queue's "recently decided by you" (newest first) reads this index, not 1 M rows.
+    __table_args__ = (sa.Index("ix_signoff_decision_decider", "decided_by_id", "decided_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("signoff_request.id", ondelete="CASCADE"), unique=True)
