@@ -34,7 +34,7 @@ $(VENV)/bin/activate: | debs-run
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'uv>=0.4'
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test]'
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e '.[test]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json | debs-run
@@ -62,7 +62,7 @@ bench: install-test
 	@bash scripts/run-bench.sh
 
 loadtest: install-test
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test,load]'
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e '.[test,load]'
 	C_FORCE_ROOT=1 $(PY) -m bench.loadtest.run
 
 clean:

@@ -1,11 +1,14 @@
 """Measure the key pages: SQL statements at 1x and 10x data, server time at full scale, and
-requests per second under gunicorn against a bare Flask route in the same run.
+requests per second under gunicorn against a bare Flask route in the same run; then reminder
+planning beside the raw SELECT and its floor, and the passport PDF, from their own benches.
 
-    python -m bench.run --db-1x URL --db-10x URL --db-full URL [--out bench/results/latest.md]
+    python -m bench.run --db-1x URL --db-10x URL --db-full URL [--reminders-db URL] [--skip-pdf]
+                        [--out bench/results/latest.md]
 
-Each database was filled by ``flask bench seed``. Statement counts and server times use the
-in-process test client (server time = the whole request inside Flask, no network); the load
-test serves the full database with gunicorn (2 sync workers on 127.0.0.1) and drives it with wrk.
+Each page database was filled by ``flask bench seed``; ``--reminders-db`` is an empty one.
+Statement counts and server times use the in-process test client (server time = the whole
+request inside Flask, no network); the load test serves the full database with gunicorn
+(2 preloaded sync workers on 127.0.0.1) and drives it with wrk.
 """
 from __future__ import annotations
 
@@ -116,19 +119,31 @@ def count_statements(app, page: Page, path: str) -> int:
     return len(statements)
 
 
-def time_requests(app, page: Page, path: str, repeat: int) -> tuple[float, float]:
-    client = signed_in_client(app, page.user)
-    client.get(path)
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(path)
-        samples.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path} answered {response.status_code}")
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-    return statistics.median(samples), p95
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def time_requests(app, targets: list[tuple[Row, str]], repeat: int, rounds: int) -> None:
+    """Server time of each page: ``rounds`` interleaved rounds of ``repeat`` requests per page, after a
+    warm-up, so a burst of load elsewhere on the machine spreads over every page instead of one."""
+    clients = {}
+    for row, path in targets:
+        clients[row.page.name] = signed_in_client(app, row.page.user)
+        clients[row.page.name].get(path)
+    samples: dict[str, list[float]] = {row.page.name: [] for row, _ in targets}
+    for _ in range(rounds):
+        for row, path in targets:
+            client = clients[row.page.name]
+            for _ in range(repeat):
+                started = time.perf_counter()
+                response = client.get(path)
+                samples[row.page.name].append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path} answered {response.status_code}")
+    for row, _ in targets:
+        row.p50_ms = statistics.median(samples[row.page.name])
+        row.p95_ms = percentile(samples[row.page.name], 0.95)
 
 
 # --- load test -------------------------------------------------------------------------------
@@ -145,7 +160,7 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.process = subprocess.Popen(
-            [gunicorn, "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{self.port}",
+            [gunicorn, "--workers", "2", "--worker-class", "sync", "--preload", "--bind", f"127.0.0.1:{self.port}",
              "--log-level", "warning", "--timeout", "120", target],
             cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
         deadline = time.time() + 60
@@ -233,6 +248,17 @@ def fmt(value, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+GOAL_MS = 50
+
+
+def goal(row: Row) -> str:
+    """Whether the page meets the goal: p95 under GOAL_MS and the same statement count at 1x and 10x."""
+    if row.p95_ms is None:
+        return "-"
+    flat = row.statements.get("1x") == row.statements.get("10x")
+    return "met" if row.p95_ms < GOAL_MS and flat else ("missed" + ("" if flat else ": statements grow"))
+
+
 def markdown(rows: list[Row], facts: dict, bare_rps: float | None, args, elapsed: list[str]) -> str:
     counts = facts["counts"]
     lines = [
@@ -246,23 +272,77 @@ def markdown(rows: list[Row], facts: dict, bare_rps: float | None, args, elapsed
         "## Key pages", "",
         f"Statements: SQL statements of one request on the {args.label_1x} and {args.label_10x} datasets "
         "(the same number means the page does not grow with the data). Server time: in-process test client "
-        f"on the full dataset, {args.repeat} requests after one warm-up. Requests per second: gunicorn with 2 "
+        f"on the full dataset, {args.rounds} interleaved rounds of {args.repeat} requests per page after one warm-up "
+        f"(goal: p95 under {GOAL_MS} ms). Requests per second: gunicorn (`--preload`) with 2 "
         f"sync workers on 127.0.0.1, wrk -t2 -c16 for {args.wrk_seconds} s per page, on the same 2-core machine "
         "as wrk and PostgreSQL.", "",
-        "| page | statements 1x | statements 10x | p50 ms | p95 ms | req/s | req/s vs bare route |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| page | statements 1x | statements 10x | p50 ms | p95 ms | goal | req/s | req/s vs bare route |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     for row in rows:
         if row.skipped:
-            lines.append(f"| {row.page.name} | skipped: {row.skipped} | | | | | |")
+            lines.append(f"| {row.page.name} | skipped: {row.skipped} | | | | | | |")
             continue
         ratio = f"{row.rps / bare_rps:.1%}" if row.rps and bare_rps else "-"
         flag = f" ({row.non_2xx} non-2xx)" if row.non_2xx else ""
         lines.append(f"| {row.page.name} (`{row.path}`) | {row.statements.get('1x', '-')} | "
-                     f"{row.statements.get('10x', '-')} | {fmt(row.p50_ms)} | {fmt(row.p95_ms)} | "
+                     f"{row.statements.get('10x', '-')} | {fmt(row.p50_ms)} | {fmt(row.p95_ms)} | {goal(row)} | "
                      f"{fmt(row.rps)}{flag} | {ratio} |")
     lines += ["", f"Bare Flask route under the same gunicorn and wrk settings: {fmt(bare_rps)} requests/s.", ""]
     return "\n".join(lines)
+
+
+# --- reminder planning and the passport PDF (their own benches, in a subprocess each) -------
+
+def run_json_bench(script: str, args: list[str], timeout: int = 1800) -> dict | None:
+    """Run ``bench/<script> ... --json FILE`` and return its figures (None, with the reason printed, on failure)."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        out = Path(directory) / "figures.json"
+        command = [sys.executable, str(ROOT / "bench" / script), *args, "--json", str(out)]
+        print(f"- running {' '.join(command[1:])}", flush=True)
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0 or not out.exists():
+            print(f"  {script} failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}", flush=True)
+            return None
+        return json.loads(out.read_text())
+
+
+def load_note(before: tuple[float, float, float], after: tuple[float, float, float]) -> str:
+    return (f"Load average (1, 5, 15 min) at the start {before[0]:.2f}, {before[1]:.2f}, {before[2]:.2f} and at "
+            f"the end {after[0]:.2f}, {after[1]:.2f}, {after[2]:.2f} on {os.cpu_count()} cores (this run's own "
+            "PostgreSQL, gunicorn and wrk included).")
+
+
+def reminders_markdown(figures: dict | None) -> list[str]:
+    lines = ["## Reminder planning", ""]
+    if figures is None:
+        return lines + ["Not measured in this run (see the output above).", ""]
+    return lines + [
+        f"`bench/bench_reminders.py` on {figures.get('database', 'PostgreSQL')}: {figures['due_rows']:,} due rows "
+        "(10,000 enrolments, 50,000 pending sign-off requests); medians of interleaved rounds.", "",
+        "| | ms | vs raw SELECT |", "|---|---:|---:|",
+        f"| raw SELECT of the due rows | {fmt(figures['raw_select_ms'])} | 1.00 |",
+        f"| floor: INSERT ... SELECT into an unconstrained temp table | {fmt(figures['floor_ms'])} | "
+        f"{figures['floor_vs_raw']:.2f} |",
+        f"| planning (`plan(today)`) | {fmt(figures['planning_ms'])} | {figures['planning_vs_raw']:.2f} |",
+        f"| planning again, nothing new | {fmt(figures['noop_replan_ms'])} | |", ""]
+
+
+def pdf_markdown(figures: dict | None) -> list[str]:
+    lines = ["## Passport PDF", ""]
+    if figures is None:
+        return lines + ["Not measured in this run (see the output above).", ""]
+    return lines + [
+        f"`bench/bench_passport_pdf.py` for a holder with {figures['signoffs']} sign-offs: the PDF is rendered in "
+        "the background when the holder's credentials change and served from storage.", "",
+        "| | ms |", "|---|---:|",
+        f"| serving the stored PDF (median) | {fmt(figures['serve_ms_median'])} |",
+        f"| serving the stored PDF (worst) | {fmt(figures['serve_ms_worst'])} |",
+        f"| rendering it in the background (median) | {fmt(figures['render_ms_median'])} |",
+        f"| first PDF in a fresh process (cold) | {fmt(figures['cold_ms'])} |", ""]
 
 
 def main(argv=None) -> int:
@@ -272,16 +352,21 @@ def main(argv=None) -> int:
     parser.add_argument("--db-full", required=True)
     parser.add_argument("--label-1x", default="1x")
     parser.add_argument("--label-10x", default="10x")
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=10, help="requests per page in each round")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--wrk-seconds", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.md"))
     parser.add_argument("--elapsed", action="append", default=[], help="a line about timing for the report")
+    parser.add_argument("--reminders-db", help="an empty PostgreSQL database for bench/bench_reminders.py")
+    parser.add_argument("--skip-pdf", action="store_true", help="leave out bench/bench_passport_pdf.py")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()
 
     apps = {"1x": app_for(args.db_1x), "10x": app_for(args.db_10x)}
     full = app_for(args.db_full)
     facts = facts_of(full)
     rows = []
+    timed: list[tuple[Row, str]] = []
     for page in PAGES:
         row = Row(page)
         rows.append(row)
@@ -295,12 +380,14 @@ def main(argv=None) -> int:
             for label, app in apps.items():
                 small_path = resolve(app, page, facts_of(app)) or path
                 row.statements[label] = count_statements(app, page, small_path)
-            row.p50_ms, row.p95_ms = time_requests(full, page, path, args.repeat)
         except RuntimeError as error:
             row.skipped = str(error)
             print(f"- {page.name}: skipped ({error})", flush=True)
             continue
-        print(f"- {page.name}: {row.statements} statements, p50 {row.p50_ms:.1f} ms, p95 {row.p95_ms:.1f} ms",
+        timed.append((row, path))
+    time_requests(full, timed, args.repeat, args.rounds)
+    for row, _ in timed:
+        print(f"- {row.page.name}: {row.statements} statements, p50 {row.p50_ms:.1f} ms, p95 {row.p95_ms:.1f} ms",
               flush=True)
 
     bare_rps = None
@@ -328,7 +415,10 @@ def main(argv=None) -> int:
     else:
         print("wrk is not installed: skipping the load test (make bench installs it)", flush=True)
 
-    report = markdown(rows, facts, bare_rps, args, args.elapsed)
+    reminders = run_json_bench("bench_reminders.py", ["--database-url", args.reminders_db]) if args.reminders_db else None
+    pdf = None if args.skip_pdf else run_json_bench("bench_passport_pdf.py", ["--signoffs", "50"])
+    report = "\n".join([markdown(rows, facts, bare_rps, args, [*args.elapsed, load_note(load_before, os.getloadavg())]),
+                        *reminders_markdown(reminders), *pdf_markdown(pdf)])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(report)
     print()

@@ -1,6 +1,8 @@
 """Declarative base, shared column types and mixins."""
 from __future__ import annotations
 
+import os
+import weakref
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -84,7 +86,13 @@ def configure_engine(engine: Engine) -> Engine:
     Applied to the app's own engines only (see ``extensions.db``): other SQLAlchemy users in
     the process, such as Celery's SQLite broker on the embedded default, manage their own
     transactions and break if a BEGIN is issued for them.
+
+    On every backend, a process forked after the engine connected (gunicorn ``--preload``,
+    Celery's prefork pool) starts with an empty pool of its own: the parent's connections are
+    left to the parent, never shared between processes.
     """
+    ref = weakref.ref(engine)  # an engine no longer used is not kept alive by the hook
+    os.register_at_fork(after_in_child=lambda: (e := ref()) is not None and e.dispose(close=False))
     if engine.dialect.name != "sqlite":
         return engine
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks at ICS scale on PostgreSQL: seed 1x and 10x datasets and the full dataset
 # (50,000 practitioners by default; BENCH_PRACTITIONERS to change), then measure the key
-# pages and write bench/results/latest.md. Everything started here stops on exit.
+# pages, reminder planning and the passport PDF, and write bench/results/latest.md. Everything started here stops on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -27,9 +27,12 @@ seed_started=$(date +%s)
 seed bench_full "$PRACTITIONERS"
 seed_seconds=$(( $(date +%s) - seed_started ))
 
+as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U competency bench_reminders
+
 echo "== Measuring =="
 .venv/bin/python -m bench.run \
   --db-1x "$PG_URL_BASE/bench_1x" --db-10x "$PG_URL_BASE/bench_10x" --db-full "$PG_URL_BASE/bench_full" \
+  --reminders-db "$PG_URL_BASE/bench_reminders" \
   --label-1x "1x (200 practitioners)" --label-10x "10x (2,000 practitioners)" \
   --elapsed "Seeding the full dataset: ${seed_seconds} s" \
   --elapsed "Whole run before measuring: $(( $(date +%s) - started )) s" \

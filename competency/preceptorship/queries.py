@@ -206,6 +206,12 @@ def _cohort_conditions(user: User, on: date, filters: CohortFilters) -> list:
     return conditions
 
 
+_MILESTONE_LIST_COLUMNS = (EnrolmentMilestone.enrolment_id, EnrolmentMilestone.template_milestone_id,
+                           EnrolmentMilestone.code, EnrolmentMilestone.position, EnrolmentMilestone.due_on,
+                           EnrolmentMilestone.due_soon_on, EnrolmentMilestone.is_required,
+                           EnrolmentMilestone.is_after_completion, EnrolmentMilestone.completed_on)
+
+
 def cohort_query(user: User, on: date, filters: CohortFilters) -> sa.Select:
     """Rows of (Enrolment, state) for the organisations ``user`` leads, by practitioner name.
 
@@ -219,7 +225,10 @@ def cohort_query(user: User, on: date, filters: CohortFilters) -> sa.Select:
             .options(contains_eager(Enrolment.practitioner), selectinload(Enrolment.preceptor),
                      selectinload(Enrolment.lead), selectinload(Enrolment.organisation),
                      selectinload(Enrolment.template_version).joinedload(TemplateVersion.template),
-                     selectinload(Enrolment.milestones).joinedload(EnrolmentMilestone.definition),
+                     # Only what the next milestone needs (not the reviews' text); the handful of
+                     # definitions once each, not joined to every milestone.
+                     selectinload(Enrolment.milestones).load_only(*_MILESTONE_LIST_COLUMNS)
+                     .selectinload(EnrolmentMilestone.definition),
                      selectinload(Enrolment.pauses))
             .order_by(User.display_name, Enrolment.id))
 
@@ -256,6 +265,17 @@ def members_with_roles(organisation_id: int, *roles: Role) -> list[User]:
     return list(db.session.scalars(
         sa.select(User).where(User.id.in_(members), User.is_active_account.is_(True))
         .order_by(User.display_name, User.id)))
+
+
+def member_names_with_roles(organisation_ids, *roles: Role) -> list[tuple[int, str]]:
+    """``[(user id, display name)]`` of active people with one of ``roles`` at any of the organisations,
+    by name: a filter's choices, without loading whole accounts."""
+    members = sa.select(Membership.user_id).where(Membership.organisation_id.in_(list(organisation_ids) or [-1]),
+                                                   Membership.is_active.is_(True), Membership.role.in_(roles))
+    rows = db.session.execute(sa.select(User.id, User.display_name)
+                              .where(User.id.in_(members), User.is_active_account.is_(True))
+                              .order_by(User.display_name, User.id))
+    return [(user_id, name) for user_id, name in rows]
 
 
 # The shared framework's pillar names, used when its data has not been imported yet.

@@ -55,12 +55,8 @@ def _cohort_filters(form: CohortFilterForm) -> queries.CohortFilters:
     form.organisation_id.choices = [("", "All my organisations")] + [(o.id, o.name) for o in organisations]
     form.template_id.choices = [("", "All programmes")] + [
         (t.id, t.title) for t in db.session.scalars(sa.select(ProgrammeTemplate).order_by(ProgrammeTemplate.title))]
-    preceptors = []
-    for organisation in organisations:
-        preceptors.extend(queries.members_with_roles(organisation.id, Role.preceptor, Role.lead))
-    unique = {p.id: p for p in preceptors}
-    form.preceptor_id.choices = [("", "Any preceptor")] + [(p.id, p.display_name) for p in
-                                                           sorted(unique.values(), key=lambda p: p.display_name)]
+    unique = dict(queries.member_names_with_roles(lead_orgs, Role.preceptor, Role.lead))
+    form.preceptor_id.choices = [("", "Any preceptor")] + list(unique.items())
     form.validate()
     valid = lambda field, options: field.data if field.data in options else None  # noqa: E731
     return queries.CohortFilters(
