@@ -288,9 +288,10 @@ def consulting() -> Iterator[set]:
 
 
 class _Checks:
-    """Answers of whole checks by (database, base URL, exact JSON, issuer row with its stamp), most recent kept."""
+    """Answers of whole checks by (database, base URL, exact JSON, issuer row with its stamp), most recent kept
+    (each holds its credential's JSON, a few tens of kilobytes)."""
 
-    def __init__(self, size: int = 4_096) -> None:
+    def __init__(self, size: int = 512) -> None:
         self._items: OrderedDict[tuple, Any] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
