@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 import weakref
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -112,6 +114,77 @@ def configure_engine(engine: Engine) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sql: str
+    names: tuple[str, ...] | None  # positional paramstyles: the order of the parameters
+    compiled: Any
+    bind_processors: dict[str, Any]
+    result_processors: tuple[Any, ...]
+
+
+_prepared: dict[tuple[int, str], tuple[sa.Select, _Prepared]] = {}
+
+
+def _prepare(statement: sa.Select, dialect) -> _Prepared:
+    found = _prepared.get((id(statement), dialect.name))
+    if found is not None and found[0] is statement:
+        return found[1]
+    compiled = statement.compile(dialect=dialect)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise ValueError("read_row takes statements whose SQL does not depend on their parameters")
+    prepared = _Prepared(
+        str(compiled), tuple(compiled.positiontup) if compiled.positional else None, compiled,
+        {compiled.bind_names[bind]: bind.type.bind_processor(dialect) for bind in compiled.binds.values()},
+        tuple(column.type.result_processor(dialect, None) for column in statement.selected_columns))
+    if len(_prepared) > 256:
+        _prepared.clear()
+    _prepared[(id(statement), dialect.name)] = (statement, prepared)
+    return prepared
+
+
+def read_row(engine: Engine, statement: sa.Select, parameters: dict | None = None) -> tuple | None:
+    """The first row of one SELECT, read on a pooled connection of its own that goes straight back.
+
+    For the hot read-only path of an anonymous request (verifying one of our own
+    credentials), which would otherwise open the request's transaction (on
+    SQLite ``BEGIN IMMEDIATE``, so the database's write lock) and go through
+    the ORM to run one indexed SELECT. The statement is compiled once and run on
+    the driver's connection: SQLite runs it in autocommit mode (no BEGIN), so
+    it reads the latest committed state (WAL) and holds no lock past the
+    statement. That is safe where ``configure_engine``'s reasoning says a
+    deferred transaction is not, because this connection does nothing else: no
+    write can follow the read on it, so there is no lock to upgrade.
+    PostgreSQL reads it in a transaction of its own, rolled back when the
+    connection returns to the pool. Data written by the caller's own open
+    transaction is not visible here: callers in a transaction read through
+    their session. Column types convert the parameters and the row as
+    SQLAlchemy would (enums, for example).
+    """
+    if not isinstance(statement, sa.Select):
+        raise TypeError("read_row runs a SELECT only")
+    prepared = _prepare(statement, engine.dialect)
+    values = prepared.compiled.construct_params(parameters or {})
+    for name, process in prepared.bind_processors.items():
+        if process is not None:
+            values[name] = process(values[name])
+    arguments = tuple(values[name] for name in prepared.names) if prepared.names is not None else values
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(prepared.sql, arguments)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # back to the pool, which rolls back whatever the driver began
+    if row is None:
+        return None
+    return tuple(value if process is None else process(value)
+                 for value, process in zip(row, prepared.result_processors))
 
 
 def committed_value(obj, attr: str):

@@ -15,6 +15,16 @@ The stamp is read before the data it guards: in READ COMMITTED (PostgreSQL)
 and in SQLite's snapshot alike, data read after the stamp is at least as new
 as the stamp, so at worst a cache holds newer data under an older stamp and
 is reloaded once more.  An organisation with no stamp yet is never cached.
+
+The stamp is read with the credential's digest in one SELECT on a connection
+of its own (:func:`competency.db.read_row`: no transaction, so on SQLite no
+write lock), unless the request's session is already in a transaction, which
+then reads it (it may have written a newer stamp itself).  A whole check of one
+of our own credentials is a function of its exact JSON, the organisation's row
+and stamp and the clock against its validity dates, so its answer is kept
+under those (:func:`remembered_check`) when :func:`consulting` shows that the
+check read nothing else: no other organisation, no missing row, nothing from
+another installation.
 """
 from __future__ import annotations
 
@@ -22,6 +32,7 @@ import contextlib
 import contextvars
 import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,7 +41,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from competency.db import utcnow
+from competency.db import read_row, utcnow
 from competency.extensions import db
 from competency.passport.models import IssuerState, StatusList
 from competency.passport.statuslist import Bitstring, LocalStatusList
@@ -84,6 +95,7 @@ _cache = _Cache()
 def clear() -> None:
     _cache.clear()
     _list_owners.clear()
+    _checks.clear()
 
 
 def _key(organisation_id: int) -> tuple:
@@ -159,6 +171,8 @@ def own_issuer(slug: str) -> OwnIssuer | None:
     issuer = OwnIssuer(*row) if row is not None else None
     if memo is not None and issuer is not None:
         memo[slug] = issuer
+    if issuer is None:
+        note(MISSING)
     return issuer
 
 
@@ -178,6 +192,7 @@ def own_issuer_of_list(public_id: str) -> OwnIssuer | None:
     row = db.session.execute(_own_issuer_query().join(StatusList, StatusList.organisation_id == Organisation.id)
                              .where(StatusList.public_id == public_id)).first()
     if row is None:
+        note(MISSING)
         return None
     issuer = OwnIssuer(*row)
     if len(_list_owners) > 10_000:
@@ -192,6 +207,7 @@ def did_document(issuer: OwnIssuer) -> dict | None:
     from competency.accounts.models import Organisation
     from competency.passport.keys import did_document as build
 
+    note(issuer)
     snapshot = _cache.snapshot(_key(issuer.organisation_id), issuer.stamp)
     if snapshot is not None and snapshot.has_did_document:
         return snapshot.did_document
@@ -203,6 +219,7 @@ def did_document(issuer: OwnIssuer) -> dict | None:
 
 def status_list(issuer: OwnIssuer, public_id: str, url: str, did: str) -> LocalStatusList | None:
     """One of the organisation's lists, decoded, cached under its stamp."""
+    note(issuer)
     snapshot = _cache.snapshot(_key(issuer.organisation_id), issuer.stamp)
     if snapshot is not None and public_id in snapshot.lists:
         return snapshot.lists[public_id]
@@ -210,6 +227,7 @@ def status_list(issuer: OwnIssuer, public_id: str, url: str, did: str) -> LocalS
         sa.select(StatusList.purpose, StatusList.status_size, StatusList.bits, StatusList.changed_at)
         .where(StatusList.public_id == public_id, StatusList.organisation_id == issuer.organisation_id)).first()
     if row is None:
+        note(MISSING)
         return None
     purpose, status_size, bits, changed_at = row
     local = LocalStatusList(url, did, purpose, status_size, Bitstring(data=bits), changed_at)
@@ -227,8 +245,89 @@ class IssuedHere:
 
 
 def issued_here(digest_hex: str) -> IssuedHere | None:
-    """The credential we issued whose stored document has this digest, with its issuer (one SELECT)."""
-    row = db.session.execute(_by_digest(), {"digest": digest_hex}).first()
+    """The credential we issued whose stored document has this digest, with its issuer (one SELECT).
+
+    Read without opening the request's transaction when it has none (see the module's notes).
+    """
+    session = db.session()
+    if session.in_transaction() or isinstance(session.get_bind(), sa.engine.Connection):
+        row = db.session.execute(_by_digest(), {"digest": digest_hex}).first()
+    else:
+        row = read_row(db.engine, _by_digest(), {"digest": digest_hex})
     if row is None:
         return None
     return IssuedHere(row[5], OwnIssuer(*row[:5]))
+
+
+# -- whole checks of our own credentials, under the stamps they read ---------------------------
+
+#: What :func:`consulting` records besides the organisations read: a row looked for and not found,
+#: or a document from another installation (neither is covered by a stamp).
+MISSING = "missing"
+ELSEWHERE = "elsewhere"
+
+_consulted: contextvars.ContextVar[set | None] = contextvars.ContextVar("passport_consulted", default=None)
+
+
+def note(source: Any) -> None:
+    """Record what a check read (an :class:`OwnIssuer`, :data:`MISSING` or :data:`ELSEWHERE`)."""
+    consulted = _consulted.get()
+    if consulted is not None:
+        consulted.add(source)
+
+
+@contextlib.contextmanager
+def consulting() -> Iterator[set]:
+    """Collect, in the set yielded, everything the block read that decides a check."""
+    consulted: set = set()
+    token = _consulted.set(consulted)
+    try:
+        yield consulted
+    finally:
+        _consulted.reset(token)
+
+
+class _Checks:
+    """Answers of whole checks by (database, base URL, exact JSON, issuer row with its stamp), most recent kept
+    (each holds its credential's JSON, a few tens of kilobytes)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, answer: Any) -> None:
+        with self._lock:
+            self._items[key] = answer
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_checks = _Checks()
+
+
+def check_key(digest_hex: str, issuer: OwnIssuer, base_url: str) -> tuple | None:
+    """The key a check of our own credential is kept under; None when the organisation has no stamp yet."""
+    if issuer.stamp is None:
+        return None
+    return str(db.engine.url), base_url, digest_hex, issuer
+
+
+def remembered_check(key: tuple) -> Any:
+    return _checks.get(key)
+
+
+def remember_check(key: tuple, answer: Any) -> None:
+    _checks.put(key, answer)

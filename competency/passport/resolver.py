@@ -321,6 +321,13 @@ def _own_slug(did: str) -> str | None:
     return unquote(rest) if rest and ":" not in rest else None
 
 
+def _elsewhere() -> None:
+    """A check that reads another installation's documents is not kept under our stamps."""
+    from competency.passport import freshness
+
+    freshness.note(freshness.ELSEWHERE)
+
+
 def resolve_did(did: str) -> dict:
     """The DID document of ``did`` (did:web only).
 
@@ -335,6 +342,7 @@ def resolve_did(did: str) -> dict:
             raise FetchError("this installation has no such issuer")
         # An organisation whose keys are all withdrawn lists none: what they signed is not valid.
         return freshness.did_document(issuer) or {"id": did, "verificationMethod": [], "assertionMethod": []}
+    _elsewhere()
     cached = _documents.get(f"did:{did}")
     if cached is not None:
         return cached
@@ -357,6 +365,7 @@ def fetch_status_list(url: str) -> dict:
         if local is None:
             raise FetchError("this installation has no such status list")
         return local
+    _elsewhere()
     cached = _documents.get(f"status:{url}")
     if cached is not None:
         return cached

@@ -193,7 +193,7 @@ def _check_signature(document: dict[str, Any], prepared: PreparedProof, issuer_i
     return Check(name, Outcome.not_valid, f"{what}: {result.reason}")
 
 
-def _check_dates(view: dict[str, Any], now: datetime) -> list[Check]:
+def check_dates(view: dict[str, Any], now: datetime) -> list[Check]:
     """Validity dates from the signed view: a date stated twice (two statements) counts as not valid."""
     checks = []
     valid_from = view.get("validFrom")
@@ -360,7 +360,7 @@ def verify_credential(
     if signature.outcome is not Outcome.valid or view is None:
         checks = [signature]
     else:
-        checks = [signature, *_check_dates(view, now)]
+        checks = [signature, *check_dates(view, now)]
         # Status entries of an unverified credential are untrusted URLs: not fetched.
         for entry in status_entries(view):
             checks.extend(_check_status(entry, details["issuer_id"], resolve, fetch_status_list, now, budget))

@@ -29,9 +29,11 @@ from competency.passport.models import TrustedIssuer
 from competency.passport.policies import can_manage_trust_list
 from competency.passport.summary import AssessingOrganisation, CredentialSummary, assessing_organisation_of, summarise
 from competency.passport.verification import (
+    Check,
     FetchError,
     Outcome,
     VerificationResult,
+    check_dates,
     extract_credentials,
     verify_credential,
 )
@@ -130,49 +132,69 @@ def issuer_trust(did: str | None, own=None) -> IssuerTrust:
     return IssuerTrust(False, None, None, None)
 
 
-def _issued_here(credential: Any) -> tuple[PreparedProof | None, Any]:
+def _issued_here(credential: Any) -> tuple[PreparedProof | None, freshness.IssuedHere | None, str | None]:
     """For a byte-identical copy of a credential this installation issued: the proof facts, without RDF work.
 
     We signed exactly this JSON (its digest matches the stored signed document),
     and our documents use only the compact VC 2.0 / OB 3.0 terms, so the JSON
     is its own signed view.  The key is still looked up in the current DID
-    document and the status in the current list, every time.
+    document and the status in the current list, every time (or the whole
+    answer is taken from a check made under the same stamp).
     """
     if not isinstance(credential, dict):
-        return None, None
+        return None, None, None
     digest = document_digest(credential)
     found = freshness.issued_here(digest.hex()) if digest is not None else None
     if found is None:
-        return None, None
+        return None, None, None
     try:
         proof = read_proof(credential)
     except ProofError:
-        return None, None
+        return None, None, None
     view = {key: value for key, value in credential.items() if key != "proof"}
     freshness.remember(found.issuer)
-    return PreparedProof(None, "", proof["verificationMethod"], view=view, issued_here=True), found.issuer
+    prepared = PreparedProof(None, "", proof["verificationMethod"], view=view, issued_here=True)
+    return prepared, found, digest.hex()
+
+
+def _dates(result: VerificationResult) -> list[Check]:
+    return [check for check in result.checks if check.name == "dates"]
 
 
 def check_credential(credential: Any, *, now: datetime | None = None,
                      budget: WorkBudget | None = None) -> CheckedCredential:
     """Verify one credential and say who issued it.
 
+    A credential issued here is answered from a check of the same JSON made
+    under the organisation's current stamp, when the clock gives the same date
+    checks (see :mod:`competency.passport.freshness`).
+
     :raises UnreadableUpload: the credential is over the limits of what this
         service checks (too deep, too many values or blank nodes, too costly
         to canonicalise): answered 422, never checked as far as a verdict.
     """
+    now = now or datetime.now(UTC)
     with resolver.request_budget(), freshness.one_reading():
-        prepared, own = _issued_here(credential)
-        try:
-            result = verify_credential(credential, resolve_did=resolver.resolve_did,
-                                       fetch_status_list=resolver.fetch_status_list, now=now or datetime.now(UTC),
-                                       budget=budget or WorkBudget(deadline=_deadline()), prepared=prepared)
-        except TooComplex as error:
-            raise UnreadableUpload(f"This credential cannot be checked: {error}") from None
+        prepared, found, digest_hex = _issued_here(credential)
+        key = freshness.check_key(digest_hex, found.issuer, base_url()) if found is not None else None
+        remembered = freshness.remembered_check(key) if key is not None else None
+        if remembered is not None and remembered.result.view is not None and \
+                check_dates(remembered.result.view, now) == _dates(remembered.result):
+            return remembered
+        with freshness.consulting() as consulted:
+            try:
+                result = verify_credential(credential, resolve_did=resolver.resolve_did,
+                                           fetch_status_list=resolver.fetch_status_list, now=now,
+                                           budget=budget or WorkBudget(deadline=_deadline()), prepared=prepared)
+            except TooComplex as error:
+                raise UnreadableUpload(f"This credential cannot be checked: {error}") from None
         # A valid credential is described from its signed view; anything else from its JSON (display only).
         summary = summarise(result.view if result.is_valid and result.view is not None else credential)
-        own = own if own is not None and result.issuer_id == own_did(own) else None
-        return CheckedCredential(result, summary, issuer_trust(result.issuer_id, own))
+        own = found.issuer if found is not None and result.issuer_id == own_did(found.issuer) else None
+        checked = CheckedCredential(result, summary, issuer_trust(result.issuer_id, own))
+        if key is not None and own is not None and consulted == {own}:
+            freshness.remember_check(key, checked)
+        return checked
 
 
 def own_did(own) -> str:

@@ -149,3 +149,74 @@ def test_two_app_instances_in_one_process_see_each_others_revocations(installati
     with second.app_context():
         assert check_credential(document).outcome.value == "not_valid"
         db.session.remove()
+
+
+def test_a_remembered_check_of_our_own_credential_gives_way_to_a_revocation_in_the_same_process(installation):
+    """A whole check of our own credential is kept under the organisation's stamp: the revocation renews it."""
+    from competency.passport import freshness
+    from competency.passport.verifying import check_credential
+
+    app, directory, port, overrides = installation
+    with app.app_context():
+        issuing.issue_pending(limit=10)
+        credential = db.session.scalar(sa.select(PassportCredential))
+        db.session.commit()
+        document, credential_id = credential.document, credential.id
+    with app.test_request_context():
+        first = check_credential(document)
+        assert first.outcome.value == "valid"
+        assert check_credential(document) is first  # remembered under the same stamp
+        db.session.remove()
+    with app.app_context():
+        issuing.revoke_credential(db.session.get(PassportCredential, credential_id), "Signed off in error")
+        db.session.commit()
+    with app.test_request_context():
+        assert check_credential(document).outcome.value == "not_valid"
+        db.session.remove()
+    freshness.clear()
+
+
+def test_a_remembered_check_follows_the_clock_past_the_expiry_date(installation):
+    import time_machine
+
+    from competency.passport.verifying import check_credential
+
+    app, directory, port, overrides = installation
+    with app.app_context():
+        issuing.issue_pending(limit=10)
+        document = db.session.scalar(sa.select(PassportCredential)).document
+        db.session.commit()
+    with app.test_request_context():
+        assert check_credential(document).outcome.value == "valid"
+        db.session.remove()
+    expiry = document.get("validUntil")
+    if expiry is None:  # a credential with no expiry: a later date changes nothing
+        with time_machine.travel("2099-01-01T00:00:00Z"), app.test_request_context():
+            assert check_credential(document).outcome.value == "valid"
+        return
+    with time_machine.travel(expiry), app.test_request_context():
+        assert check_credential(document).outcome.value == "not_valid"
+
+
+def test_verifying_our_own_credential_over_the_api_takes_no_write_lock(installation):
+    """One indexed SELECT in autocommit mode: no BEGIN IMMEDIATE, no transaction of the request's own."""
+    app, directory, port, overrides = installation
+    with app.app_context():
+        issuing.issue_pending(limit=10)
+        document = db.session.scalar(sa.select(PassportCredential)).document
+        db.session.commit()
+        engine = db.engine
+    client = app.test_client()
+    assert client.post("/api/v1/verify", json={"credential": document}).get_json()["results"][0]["outcome"] == "valid"
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        reply = client.post("/api/v1/verify", json={"credential": document})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    assert reply.get_json()["results"][0]["outcome"] == "valid"
+    assert not any("BEGIN" in statement.upper() for statement in statements), statements

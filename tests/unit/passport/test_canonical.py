@@ -1,4 +1,4 @@
-"""One expansion with memoised contexts gives byte-identical N-Quads to pyld's own normalize."""
+"""One expansion with memoised contexts and IRIs gives byte-identical N-Quads to pyld's own normalize."""
 from __future__ import annotations
 
 import json
@@ -47,3 +47,26 @@ def test_rewrites_canonicalise_to_the_original_bytes():
     reference = _reference(_unsecured(credential))
     for _, rewritten in corpus(credential, count=20, seed=9):
         assert canonicalize(_unsecured(rewritten)) == reference
+
+
+def _inline(term_iri: str) -> dict:
+    return {"@context": ["https://www.w3.org/ns/credentials/v2", {"note": term_iri}],
+            "type": ["VerifiableCredential"], "issuer": "did:example:issuer",
+            "credentialSubject": {"note": "the same word, another meaning"}}
+
+
+def test_remembered_iris_never_answer_for_another_context():
+    """Expanded IRIs are remembered per processed context: the same term defined two ways keeps both meanings."""
+    first, second = _inline("https://example.org/first#note"), _inline("https://example.org/second#note")
+    references = [_reference(first), _reference(second)]
+    assert references[0] != references[1]
+    forget_processed_contexts()
+    for _ in range(3):
+        assert [canonicalize(first), canonicalize(second)] == references
+
+
+def test_expansion_leaves_the_document_unchanged():
+    credential = _unsecured(Installation().issue())
+    before = json.dumps(credential, sort_keys=True)
+    canonicalize(credential)
+    assert json.dumps(credential, sort_keys=True) == before
