@@ -61,6 +61,7 @@ SWEEP_TASK = "worker.tasks.refresh_passport_pdfs"
 NOTED_CREDENTIALS = "passport_pdf_credential_holders"
 NOTED_DETAILS = "passport_pdf_detail_holders"
 NOTED_ORGANISATIONS = "passport_pdf_organisations"
+NOTED_NEW_USERS = "passport_pdf_new_users"  # made in this transaction: no row yet, nothing stored to raise
 TO_QUEUE = "passport_pdf_to_queue"
 
 _HOLDER_FIELDS = ("display_name", "profession", "registration_body", "registration_number")
@@ -222,12 +223,13 @@ def _changed(obj, names: tuple[str, ...]) -> bool:
 def note_flush(session) -> None:
     """Note in ``session.info`` whose PDFs what this flush wrote changes (call from ``after_flush``,
     where new, dirty and deleted still list what was flushed)."""
-    credentials, details, organisations = set(), set(), set()
+    credentials, details, organisations, new_users = set(), set(), set(), set()
     for obj in itertools.chain(session.new, session.deleted):
         if isinstance(obj, PassportCredential):
             credentials.add(obj.holder_id)
         elif isinstance(obj, Employment):
             details.add(obj.user_id)
+    new_users.update(obj.id for obj in session.new if isinstance(obj, User))
     for obj in session.dirty:
         if isinstance(obj, PassportCredential):
             if session.is_modified(obj, include_collections=False):
@@ -241,7 +243,7 @@ def note_flush(session) -> None:
         elif isinstance(obj, Organisation) and _changed(obj, ("name",)):
             organisations.add(obj.id)
     for key, found in ((NOTED_CREDENTIALS, credentials), (NOTED_DETAILS, details),
-                       (NOTED_ORGANISATIONS, organisations)):
+                       (NOTED_ORGANISATIONS, organisations), (NOTED_NEW_USERS, new_users)):
         if found:
             session.info.setdefault(key, set()).update(found)
 
@@ -249,14 +251,14 @@ def note_flush(session) -> None:
 def owe_noted(session) -> None:
     """Raise the counts of every holder noted since the last commit (call from ``before_commit``)."""
     credentials = session.info.pop(NOTED_CREDENTIALS, set())
-    details = session.info.pop(NOTED_DETAILS, set()) - credentials
+    details = session.info.pop(NOTED_DETAILS, set()) - credentials - session.info.pop(NOTED_NEW_USERS, set())
     organisations = session.info.pop(NOTED_ORGANISATIONS, set())
     owe(credentials)
     owe_if_stored(details, organisations)
 
 
 def forget(session) -> None:
-    for key in (NOTED_CREDENTIALS, NOTED_DETAILS, NOTED_ORGANISATIONS, TO_QUEUE):
+    for key in (NOTED_CREDENTIALS, NOTED_DETAILS, NOTED_ORGANISATIONS, NOTED_NEW_USERS, TO_QUEUE):
         session.info.pop(key, None)
 
 
