@@ -1,8 +1,8 @@
 """Thin task shims: take ids or ISO dates, call domain services, commit at the task boundary.
 
 Every task is safe to run twice or concurrently: planning inserts under a unique
-key, turning planned reminders into notifications claims each row, and the
-outbox sender claims each e-mail, and a passport PDF render claims its row.
+key, turning planned reminders into notifications claims each row, the outbox
+sender claims each e-mail, and a passport PDF render claims its holder's row.
 """
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def anchor_audit_chains() -> int:
 def _render_owed_pdf(holder_id: int) -> bool:
     """Render and store the holder's passport PDF if a render is owed and no other worker has it.
 
-    Three short transactions, none open while WeasyPrint works: claim and read, render, store.
+    Two short transactions, neither open while WeasyPrint works: claim and read, then store.
     Renders again if something changed meanwhile. A failed render keeps its claim, so the holder
     is tried again once the claim is old (competency.passport.pdf_store.CLAIM_SECONDS).
     """
