@@ -139,6 +139,9 @@ class BaseConfig:
     PASSPORT_VERIFY_DEADLINE_SECONDS = float(_env("PASSPORT_VERIFY_DEADLINE_SECONDS", "5"))
     PASSPORT_FETCHES_PER_REQUEST = _env_int("PASSPORT_FETCHES_PER_REQUEST", 8)
     SHARE_LINK_DAYS = 30
+    # Passport PDFs are rendered in the background after each change they show; this often the worker
+    # also renders any whose task was lost (the broker was down), see competency/passport/pdf_store.py.
+    PASSPORT_PDF_SWEEP_SECONDS = float(_env("PASSPORT_PDF_SWEEP_SECONDS", "60"))
 
     # Every JSON body the app parses (API, uploads): larger is 413, deeper or with more
     # values 422; see competency/bounded_json.py.

@@ -38,6 +38,10 @@ def beat_schedule(config: Mapping) -> dict:
         "refresh-report-snapshots": {"task": "worker.tasks.refresh_report_snapshots",
                                      "schedule": float(config.get("REPORT_SNAPSHOT_REFRESH_SECONDS", 300)),
                                      "options": {"expires": float(config.get("REPORT_SNAPSHOT_REFRESH_SECONDS", 300))}},
+        # Passport PDFs owed a render whose task was lost (broker down) or never queued.
+        "refresh-passport-pdfs": {"task": "worker.tasks.refresh_passport_pdfs",
+                                  "schedule": float(config.get("PASSPORT_PDF_SWEEP_SECONDS", 60)),
+                                  "options": {"expires": float(config.get("PASSPORT_PDF_SWEEP_SECONDS", 60))}},
         # Chain heads recorded outside the database, so deleting the last audit events shows.
         "anchor-audit-chains": {"task": "worker.tasks.anchor_audit_chains",
                                 "schedule": float(config.get("AUDIT_ANCHOR_INTERVAL_SECONDS", 3600)),

@@ -1,11 +1,12 @@
 """Thin task shims: take ids or ISO dates, call domain services, commit at the task boundary.
 
 Every task is safe to run twice or concurrently: planning inserts under a unique
-key, turning planned reminders into notifications claims each row, and the
-outbox sender claims each e-mail.
+key, turning planned reminders into notifications claims each row, the outbox
+sender claims each e-mail, and a passport PDF render claims its holder's row.
 """
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from celery import shared_task
@@ -13,6 +14,8 @@ from flask import current_app
 
 from competency.extensions import db
 from competency.reminders import delivery, digest, notices, planning
+
+log = logging.getLogger(__name__)
 
 
 def _deliver_all_planned() -> int:
@@ -97,3 +100,60 @@ def refresh_report_snapshots() -> int:
     rebuilt = snapshots.refresh(older_than=every, commit=db.session.commit)
     db.session.commit()
     return rebuilt
+def _render_owed_pdf(holder_id: int) -> bool:
+    """Render and store the holder's passport PDF if a render is owed and no other worker has it.
+
+    Two short transactions, neither open while WeasyPrint works: claim and read, then store.
+    Renders again if something changed meanwhile. A failed render keeps its claim, so the holder
+    is tried again once the claim is old (competency.passport.pdf_store.CLAIM_SECONDS).
+    """
+    from competency.accounts.models import User
+    from competency.passport import pdf_store
+
+    rendered = False
+    for _ in range(3):
+        holder = db.session.get(User, holder_id)
+        if holder is None or not pdf_store.claim(holder_id):
+            db.session.commit()
+            return rendered
+        job = pdf_store.prepare(holder)
+        if job.pdf is not None:  # the stored PDF shows this already
+            pdf_store.release(job)
+            db.session.commit()
+            return rendered
+        db.session.commit()
+        pdf = pdf_store.render(job)
+        pdf_store.store(job, pdf)
+        pdf_store.release(job)
+        db.session.commit()
+        rendered = True
+    return rendered
+
+
+@shared_task(name="worker.tasks.render_passport_pdf")
+def render_passport_pdf(holder_id: int) -> bool:
+    """Render the holder's passport PDF ahead of its download (queued after each change it shows; idempotent)."""
+    return _render_owed_pdf(holder_id)
+
+
+@shared_task(name="worker.tasks.refresh_passport_pdfs")
+def refresh_passport_pdfs(limit: int = 200) -> int:
+    """The sweep: render every owed passport PDF whose task was lost (broker down) or never queued."""
+    import time
+
+    from competency.passport import pdf_store
+
+    budget = max(current_app.config["PASSPORT_PDF_SWEEP_SECONDS"] - 5, 5)
+    started = time.monotonic()
+    holder_ids = pdf_store.owed_holders(limit)
+    db.session.rollback()
+    rendered = 0
+    for holder_id in holder_ids:
+        if time.monotonic() - started > budget:
+            break  # the next run carries on
+        try:
+            rendered += _render_owed_pdf(holder_id)
+        except Exception:
+            db.session.rollback()
+            log.exception("Passport PDF of holder %s not rendered; tried again once its claim is old", holder_id)
+    return rendered

@@ -221,6 +221,30 @@ class PassportCredential(db.Model):
         return summarise(self.document).assessing_organisation if isinstance(self.document, dict) else None
 
 
+class PassportPdf(db.Model):
+    """The holder's passport PDF as last rendered, and whether what it shows has changed since.
+
+    ``content_key`` is the credential-set key of what ``pdf`` shows; a download serves ``pdf`` only
+    when it equals the key of the passport as it is now. ``change_count`` is raised in the same
+    transaction as every change a PDF shows (:mod:`competency.passport.hooks`), and a render records
+    the count it started from in ``rendered_change_count``: a row with the second below the first
+    is owed a render, which the worker's sweep finds even when the task queued for it was lost.
+    ``render_started_at`` is a worker's claim, so two workers do not render the same PDF at once.
+    See :mod:`competency.passport.pdf_store`.
+    """
+
+    __tablename__ = "passport_pdf"
+
+    holder_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    content_key: Mapped[str | None] = mapped_column(sa.String(64))
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    change_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    rendered_change_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    render_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 share_link_credential = sa.Table(
     "passport_share_credential",
     db.metadata,

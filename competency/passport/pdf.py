@@ -11,10 +11,10 @@ alternative text for every QR code, so a screen reader reads it in order.
 
 Speed: WeasyPrint spends most of its time on flex layout and on drawing SVG
 paths, so credentials are laid out with a float and the QR codes are small
-PNGs. A finished PDF is remembered in-process for its *credential set* (the
-holder's details, each credential with its status, the employment rows and
-the day it was produced), so downloading it again costs nothing until one of
-those changes.
+PNGs. Even so a render takes a second or more, so downloads serve a PDF
+rendered in the background and stored with the key of its *credential set*
+(the holder's details, each credential with its status, the employment rows,
+these templates): see :mod:`competency.passport.pdf_store`.
 """
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ import base64
 import hashlib
 import io
 import json
-import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -36,7 +35,9 @@ from competency.passport.statements import capability_statements
 
 ATTACHMENT_NAME = "passport.json"
 PDF_VARIANT = "pdf/ua-1"
-CACHE_SIZE = 32
+TEMPLATES = ("passport/pdf.html", "passport/_pdf_credential.html")
+# Raise when the PDF changes in a way the templates do not show (e.g. how the QR codes are drawn).
+FORMAT = "2"
 
 
 def verify_url(public_id: str) -> str:
@@ -69,48 +70,41 @@ def summary_table(overview: PassportOverview) -> tuple[list[str], list[tuple[str
     return list(levels), rows
 
 
-class _PdfCache:
-    """A small thread-safe LRU of finished PDFs, keyed by what they show."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            pdf = self._items.get(key)
-            if pdf is not None:
-                self._items.move_to_end(key)
-            return pdf
-
-    def put(self, key: str, pdf: bytes) -> None:
-        with self._lock:
-            self._items[key] = pdf
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_CACHE = _PdfCache(CACHE_SIZE)
-
-
 def clear_cache() -> None:
-    _CACHE.clear()
+    """Forget the remembered QR codes and template fingerprints (tests)."""
     qr_data_uri.cache_clear()
+    _FINGERPRINTS.clear()
 
 
-def credential_set_key(overview: PassportOverview, statements: dict[int, str], produced_on: str) -> str:
-    """Everything the PDF shows, reduced to a digest. Stored credentials never change (their
-    status does, and is included), so their ids stand for their content."""
+_FINGERPRINTS: dict[int, str] = {}
+
+
+def renderer_fingerprint() -> str:
+    """A digest of the templates the PDF is made from: a release that changes them makes every stored PDF
+    stale, as a change to the data would (see :mod:`competency.passport.pdf_store`)."""
+    from flask import current_app
+
+    environment = current_app.jinja_env
+    found = _FINGERPRINTS.get(id(environment))
+    if found is None:
+        digest = hashlib.sha256(f"{FORMAT}|{PDF_VARIANT}|{ATTACHMENT_NAME}".encode())
+        for name in TEMPLATES:
+            digest.update(environment.loader.get_source(environment, name)[0].encode())
+        found = _FINGERPRINTS[id(environment)] = digest.hexdigest()
+    return found
+
+
+def credential_set_key(overview: PassportOverview, statements: dict[int, str]) -> str:
+    """Everything the PDF shows, reduced to a digest: two passports with the same key make the same PDF.
+
+    Stored credentials never change (their status does, and is included), so their ids stand for their
+    content, the attached bundle included. The day the PDF was produced, which it states, is not part of
+    the key: a PDF made before still shows the passport exactly as it is now, dated when it was made.
+    """
     holder = overview.holder
     facts = {
         "base": base_url(),
-        "on": produced_on,
+        "renderer": renderer_fingerprint(),
         "holder": [holder.id, holder.display_name, holder.profession, holder.registration_body,
                    holder.registration_number],
         "credentials": [[c.id, c.public_id, c.name, c.issuer_name, c.assessor_name, str(c.awarded_on),
@@ -122,29 +116,28 @@ def credential_set_key(overview: PassportOverview, statements: dict[int, str], p
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def render_passport_pdf(overview: PassportOverview, bundle: dict) -> bytes:
-    statements = capability_statements(overview.credentials)
-    generated_at = datetime.now(UTC)
-    key = credential_set_key(overview, statements, generated_at.date().isoformat())
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
-    pdf = _render(overview, bundle, statements, generated_at)
-    _CACHE.put(key, pdf)
-    return pdf
+def passport_html(overview: PassportOverview, statements: dict[int, str], generated_at: datetime) -> str:
+    """The PDF's HTML (reads the ORM objects: call inside the transaction that loaded them)."""
+    levels, rows = summary_table(overview)
+    codes = {credential.id: qr_data_uri(verify_url(credential.public_id)) for credential in overview.credentials}
+    return render_template(
+        "passport/pdf.html", overview=overview, levels=levels, rows=rows, qr_codes=codes, verify_url=verify_url,
+        statements=statements, generated_at=generated_at, attachment_name=ATTACHMENT_NAME, base_url=base_url())
 
 
-def _render(overview: PassportOverview, bundle: dict, statements: dict[int, str], generated_at: datetime) -> bytes:
+def write_pdf(html: str, bundle: dict) -> bytes:
+    """Lay out and write the PDF (the slow part, 1-3 s for 50 sign-offs); touches no database."""
     from weasyprint import HTML, Attachment
     from weasyprint.urls import URLFetcher
 
-    levels, rows = summary_table(overview)
-    codes = {credential.id: qr_data_uri(verify_url(credential.public_id)) for credential in overview.credentials}
-    html = render_template(
-        "passport/pdf.html", overview=overview, levels=levels, rows=rows, qr_codes=codes, verify_url=verify_url,
-        statements=statements, generated_at=generated_at, attachment_name=ATTACHMENT_NAME, base_url=base_url())
     attachment = Attachment(string=json.dumps(bundle, indent=2, ensure_ascii=False), name=ATTACHMENT_NAME,
                             description="The signed credentials (W3C Verifiable Presentation)")
     data_only = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
     return HTML(string=html, base_url=base_url(), url_fetcher=data_only).write_pdf(
         attachments=[attachment], pdf_variant=PDF_VARIANT)
+
+
+def render_passport_pdf(overview: PassportOverview, bundle: dict) -> bytes:
+    """The PDF of ``overview`` now, rendered in the caller (downloads serve stored ones: pdf_store)."""
+    statements = capability_statements(overview.credentials)
+    return write_pdf(passport_html(overview, statements, datetime.now(UTC)), bundle)

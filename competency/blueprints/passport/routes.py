@@ -11,9 +11,9 @@ from competency.blueprints.passport.forms import ShareForm
 from competency.blueprints.submissions import derived_secret, token_of
 from competency.errors import DomainError
 from competency.extensions import db
-from competency.passport import issuing, queries, sharing
+from competency.passport import issuing, pdf_store, queries, sharing
 from competency.passport.keys import KeyFileError
-from competency.passport.pdf import render_passport_pdf, verify_url
+from competency.passport.pdf import verify_url
 from competency.passport.statements import capability_statements
 from competency.accounts.queries import organisations_administered
 from competency.blueprints.navigation import add_nav_item
@@ -46,13 +46,18 @@ def _download_name(extension: str) -> str:
 def index():
     _issue_owed()
     overview = queries.passport_overview(current_user)
+    statements = capability_statements(overview.credentials)
+    pdf_owed = pdf_store.owe_if_behind(current_user, overview, statements)
     shares = db.session.scalars(queries.holder_shares_query(current_user.id).limit(5)).all()
-    return render_template("passport/index.html", overview=overview, shares=shares, today=date.today(),
-                           statements=capability_statements(overview.credentials),
+    page = render_template("passport/index.html", overview=overview, shares=shares, today=date.today(),
+                           statements=statements,
                            imports=queries.my_imports(current_user.id)[:5], verify_url=verify_url,
                            can_review_imports=can_review_imports(current_user),
                            can_manage_trust_list=can_manage_trust_list(current_user),
                            administered=organisations_administered(current_user))
+    if pdf_owed:
+        db.session.commit()  # the PDF is rendered in the background, ready for the download that usually follows
+    return page
 
 
 @bp.get("/bundle.json")
@@ -69,9 +74,13 @@ def download_bundle():
 @login_required
 def download_pdf():
     _issue_owed()
-    overview = queries.passport_overview(current_user)
-    pdf = render_passport_pdf(overview, sharing.bundle(overview.credentials))
-    return Response(pdf, mimetype="application/pdf",
+    job = pdf_store.prepare(current_user)
+    if job.pdf is None:  # nothing stored yet for the passport as it is now (worker behind or down)
+        db.session.commit()  # hold no transaction while WeasyPrint works (on SQLite: the write lock)
+        job.pdf = pdf_store.render(job)
+        pdf_store.store(job, job.pdf)
+        db.session.commit()
+    return Response(job.pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{_download_name("pdf")}"',
                              "Cache-Control": "no-store"})
 
