@@ -2,8 +2,11 @@
 
 - ``planned_reminder_key`` (new): the dedupe key of rule 8, one row per (kind, stage, due
   date, item) ever planned; ``item_id`` 0 stands for a whole day of the kinds planned by day
-  (``signoff_waiting``, ``escalation``). Primary key only: no foreign keys, no other index.
-  Filled from what was planned before, so nothing planned is planned again.
+  (``signoff_waiting``, ``escalation``), whose planned days form one unbroken range. Primary
+  key only: no foreign keys, no other index. Filled from what was planned before, so nothing
+  planned is planned again.
+- ``ix_signoff_request_created_at``: planning reads only the requests made since the last
+  day it planned.
 - ``planned_reminder`` becomes one row per person, kind and planning run: ``item_id``,
   ``due_on``, ``stage`` and the unique key over them go; ``items`` (a JSON array of
   ``[item_id, due_on, stage]``) and ``item_count`` come. Each existing row becomes a row
@@ -46,6 +49,7 @@ SQL = {
         'entry': ("CAST(e.v->>0 AS INTEGER)", "CAST(e.v->>1 AS DATE)", "e.v->>2"),
         'made_plus': "CAST((q.created_at AT TIME ZONE 'UTC') AS DATE) + {days}",
         'no_items': "CAST('[]' AS JSON)",
+        'next_day': "day + 1",
     },
     'sqlite': {
         'one_item': "json_array(json_array(item_id, due_on, stage))",
@@ -54,6 +58,7 @@ SQL = {
                   "json_extract(e.value, '$[2]')"),
         'made_plus': "date(q.created_at, '+{days} days')",
         'no_items': "'[]'",
+        'next_day': "date(day, '+1 day')",
     },
 }
 
@@ -73,11 +78,20 @@ def upgrade():
     sa.PrimaryKeyConstraint('kind', 'stage', 'due_on', 'item_id', name=op.f('pk_planned_reminder_key')),
     sqlite_with_rowid=False
     )
-    key_item = f"CASE WHEN {BY_DAY} THEN 0 ELSE item_id END"
     op.execute(sa.text(
         "INSERT INTO planned_reminder_key (kind, stage, due_on, item_id, planned_on) "
-        f"SELECT kind, stage, due_on, {key_item}, MIN(planned_on) FROM planned_reminder "
-        f"GROUP BY kind, stage, due_on, {key_item}"))
+        f"SELECT kind, stage, due_on, item_id, MIN(planned_on) FROM planned_reminder WHERE NOT ({BY_DAY}) "
+        "GROUP BY kind, stage, due_on, item_id"))
+    # The days planned of the kinds planned by day are one unbroken range: every day from the
+    # first planned to the last (a day without a row had nothing to tell anyone).
+    op.execute(sa.text(
+        "WITH RECURSIVE bounds AS (SELECT kind, stage, MIN(due_on) AS first, MAX(due_on) AS last, "
+        f"MIN(planned_on) AS planned_on FROM planned_reminder WHERE {BY_DAY} GROUP BY kind, stage), "
+        "days (kind, stage, day, last, planned_on) AS (SELECT kind, stage, first, last, planned_on FROM bounds "
+        f"UNION ALL SELECT kind, stage, {sql['next_day']}, last, planned_on FROM days WHERE day < last) "
+        "INSERT INTO planned_reminder_key (kind, stage, due_on, item_id, planned_on) "
+        "SELECT kind, stage, day, 0, planned_on FROM days"))
+    op.create_index('ix_signoff_request_created_at', 'signoff_request', ['created_at'], unique=False)
 
     with op.batch_alter_table('planned_reminder', schema=None) as batch_op:
         batch_op.add_column(sa.Column('item_count', sa.Integer(), nullable=False, server_default='1'))
@@ -146,4 +160,5 @@ def downgrade():
         batch_op.drop_column('items')
         batch_op.drop_column('item_count')
 
+    op.drop_index('ix_signoff_request_created_at', table_name='signoff_request')
     op.drop_table('planned_reminder_key')

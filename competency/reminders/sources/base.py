@@ -26,6 +26,20 @@ class ReminderText:
 
 
 @dataclass(frozen=True)
+class ByDay:
+    """How a kind planned by day dates its items: each is due ``after_days`` after the UTC day of ``made``.
+
+    ``made`` must be an indexed column that never changes once the row exists; planning then
+    looks only at rows made on days it has not planned yet (an index range), however many
+    older rows are still due.
+    """
+
+    stage: str
+    made: sa.ColumnElement
+    after_days: int
+
+
+@dataclass(frozen=True)
 class Source:
     """One kind of reminder.
 
@@ -39,10 +53,11 @@ class Source:
     of queries) and returns their texts by ``item.id``; ``several`` is the title of one
     reminder that carries ``{n}`` items, and ``list_endpoint`` where its link goes.
 
-    ``by_day``: the items due on a day are fixed once that day has been reached (sign-off
-    requests: the day a request was made, its assessor and organisation never change, and
-    a decided request is never reopened), so planning records one key per (stage, due date)
-    instead of one per item, and a reminder lists that day rather than each item.
+    ``by_day``: the items due on a day are fixed once the day they were made has ended
+    (sign-off requests: the day a request was made, its assessor and organisation never
+    change, and a decided request is never reopened). Planning then records one key per due
+    day, for every day up to the one planned, with or without items, instead of one per
+    item; a reminder lists those days rather than each item.
     """
 
     kind: ReminderKind
@@ -52,7 +67,7 @@ class Source:
     recipients: Callable[[sa.Subquery], sa.Select]
     describe: Callable[[Sequence[ReminderItem]], dict[tuple, ReminderText]]
     params: Callable[[date], dict] = lambda on: {"on": on}  # noqa: E731
-    by_day: bool = False
+    by_day: ByDay | None = None
     several: str = "{n} reminders"
     list_endpoint: str = "home.index"
 

@@ -8,8 +8,9 @@ Both are planned by day (``Source.by_day``): which requests were made on day C, 
 and to whom never changes (``created_at`` is set when the request is made; a returned
 request comes back as a new request), and a decided request is never reopened. So once a
 day's requests have been planned at a stage, that day needs no more looking at, however
-long its requests then wait. Days that have not ended yet are never planned (``day_began``),
-so a day cannot gain a request after it was planned.
+long its requests then wait, and planning reads only the requests made on days after the
+last one it planned (``ix_signoff_request_created_at``). Days that have not ended yet are
+never planned (``day_began``), so a day cannot gain a request after it was planned.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from competency.accounts.models import Membership, Role, User
 from competency.extensions import db
 from competency.frameworks.models import Capability
 from competency.reminders.models import ReminderItem, ReminderKind
-from competency.reminders.sources.base import ReminderText, Source, long_date, possessive
+from competency.reminders.sources.base import ByDay, ReminderText, Source, long_date, possessive
 from competency.reminders.sqldates import add_days, date_of
 from competency.signoff.models import RequestState, SignOffRequest
 from competency.signoff.notifications import request_path
@@ -159,9 +160,12 @@ SOURCES = [
     Source(kind=ReminderKind.signoff_waiting, label="Sign-off waiting",
            hint="A request has waited more than 7 days for the assessor's decision.",
            due=waiting_due, recipients=waiting_recipients, describe=describe_waiting, params=waiting_params,
-           by_day=True, several="{n} sign-off requests are waiting for your decision", list_endpoint="review.queue"),
+           by_day=ByDay(f"waiting-{ASSESSOR_AFTER_DAYS}", SignOffRequest.created_at, ASSESSOR_AFTER_DAYS),
+           several="{n} sign-off requests are waiting for your decision", list_endpoint="review.queue"),
     Source(kind=ReminderKind.escalation, label="Escalation",
            hint="A request has waited more than 21 days; its organisation's leads are told.",
            due=escalation_due, recipients=escalation_recipients, describe=describe_escalation,
-           params=escalation_params, by_day=True, several="{n} sign-off requests have waited 3 weeks"),
+           params=escalation_params,
+           by_day=ByDay(f"waiting-{ESCALATE_AFTER_DAYS}", SignOffRequest.created_at, ESCALATE_AFTER_DAYS),
+           several="{n} sign-off requests have waited 3 weeks"),
 ]
