@@ -18,7 +18,9 @@
 
 Downgrade turns every row back into one row per (item, person), the listed days of the
 sign-off kinds read as the requests of that day (the assessor's; for escalations, those at
-organisations where the person is an active lead), and drops the keys.
+organisations where the person is an active lead), puts the unique key, foreign keys (rows
+they would refuse go first) and ``user_id`` index back, and drops the keys and
+``ix_signoff_request_created_at``.
 
 Revision ID: 1c5e593b47a3
 Revises: ea88e7e48469
@@ -144,7 +146,8 @@ def downgrade():
     op.execute(sa.text("DELETE FROM planned_reminder WHERE user_id NOT IN (SELECT id FROM user_account)"))
     op.execute(sa.text("UPDATE planned_reminder SET notification_id = NULL "
                        "WHERE notification_id NOT IN (SELECT id FROM notification)"))
-    op.execute(sa.text("UPDATE planned_reminder SET email_id = NULL WHERE email_id NOT IN (SELECT id FROM outbox_email)"))
+    op.execute(sa.text("UPDATE planned_reminder SET email_id = NULL "
+                       "WHERE email_id NOT IN (SELECT id FROM outbox_email)"))
     with op.batch_alter_table('planned_reminder', schema=None) as batch_op:
         batch_op.alter_column('item_id', existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column('due_on', existing_type=sa.Date(), nullable=False)

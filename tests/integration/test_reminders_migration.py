@@ -44,7 +44,8 @@ ROWS = [
     f"('milestone', 40, '2026-03-20', 'due-14', 1, '2026-03-09', 'planned', {NOW}, NULL), "
     f"('milestone', 40, '2026-03-20', 'due-14', 3, '2026-03-09', 'planned', {NOW}, NULL)",
 ]
-OLD_ROWS = "SELECT kind, item_id, due_on, stage, user_id, state, notification_id FROM planned_reminder ORDER BY kind, item_id, user_id"
+OLD_ROWS = ("SELECT kind, item_id, due_on, stage, user_id, state, notification_id FROM planned_reminder "
+            "ORDER BY kind, item_id, user_id")
 
 
 def rows(app, sql: str) -> list[tuple]:
@@ -75,7 +76,8 @@ def check(url: str, tmp_path) -> None:
 
             reminders = list(db.session.scalars(sa.select(PlannedReminder).order_by(PlannedReminder.id)))
             assert [(r.kind.value, r.user_id, r.item_count, r.state, r.notification_id) for r in reminders] == [
-                ("signoff_waiting", 2, 1, PlannedState.delivered, 7), ("signoff_waiting", 2, 1, PlannedState.planned, None),
+                ("signoff_waiting", 2, 1, PlannedState.delivered, 7),
+                ("signoff_waiting", 2, 1, PlannedState.planned, None),
                 ("signoff_waiting", 2, 1, PlannedState.planned, None), ("milestone", 1, 1, PlannedState.planned, None),
                 ("milestone", 3, 1, PlannedState.planned, None)]
             assert [(item.item_id, item.due_on, item.user_id) for item in queries.planned_items()] == [
