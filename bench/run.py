@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import platform as pyplatform
 import re
@@ -233,7 +234,8 @@ def fmt(value, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def markdown(rows: list[Row], facts: dict, bare_rps: float | None, args, elapsed: list[str]) -> str:
+def markdown(rows: list[Row], facts: dict, bare_rps: float | None, args, elapsed: list[str],
+             reminders: dict | None = None) -> str:
     counts = facts["counts"]
     lines = [
         "# Benchmark results", "",
@@ -262,7 +264,28 @@ def markdown(rows: list[Row], facts: dict, bare_rps: float | None, args, elapsed
                      f"{row.statements.get('10x', '-')} | {fmt(row.p50_ms)} | {fmt(row.p95_ms)} | "
                      f"{fmt(row.rps)}{flag} | {ratio} |")
     lines += ["", f"Bare Flask route under the same gunicorn and wrk settings: {fmt(bare_rps)} requests/s.", ""]
+    if reminders:
+        lines += reminder_lines(reminders)
     return "\n".join(lines)
+
+
+def reminder_lines(figures: dict) -> list[str]:
+    """The section for ``bench/bench_reminders.py --json`` figures."""
+    return [
+        "## Reminder planning", "",
+        f"`bench/bench_reminders.py` on {figures['database']}: {figures['enrolments']:,} active enrolments and "
+        f"{figures['requests']:,} pending sign-off requests, {figures['due_rows']:,} due rows (one per item and "
+        f"person); medians of {figures['rounds']} interleaved rounds.", "",
+        "| step | ms | x raw SELECT |", "|---|---:|---:|",
+        f"| raw SELECT of the due rows (rows fetched) | {fmt(figures['raw_select_ms'])} | 1.00 |",
+        f"| floor: INSERT ... SELECT into an unconstrained temp table | {fmt(figures['floor_ms'])} | "
+        f"{figures['floor_vs_raw']:.2f} |",
+        f"| planning, `plan(today)` + commit | {fmt(figures['planning_ms'])} | {figures['planning_vs_raw']:.2f} |",
+        f"| no-op re-plan (nothing new) | {fmt(figures['noop_replan_ms'])} | |",
+        f"| the raw SELECT counted in the database (no rows sent) | {fmt(figures.get('raw_count_ms'))} | |", "",
+        f"Written: {figures.get('reminder_rows', 0):,} reminders (one per person and kind), "
+        f"{figures.get('key_rows', 0):,} keys (one per item, or per day for sign-off requests, and stage).", "",
+    ]
 
 
 def main(argv=None) -> int:
@@ -276,6 +299,7 @@ def main(argv=None) -> int:
     parser.add_argument("--wrk-seconds", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.md"))
     parser.add_argument("--elapsed", action="append", default=[], help="a line about timing for the report")
+    parser.add_argument("--reminders-json", help="figures written by bench/bench_reminders.py --json")
     args = parser.parse_args(argv)
 
     apps = {"1x": app_for(args.db_1x), "10x": app_for(args.db_10x)}
@@ -328,7 +352,10 @@ def main(argv=None) -> int:
     else:
         print("wrk is not installed: skipping the load test (make bench installs it)", flush=True)
 
-    report = markdown(rows, facts, bare_rps, args, args.elapsed)
+    reminders = None
+    if args.reminders_json and Path(args.reminders_json).exists():
+        reminders = json.loads(Path(args.reminders_json).read_text())
+    report = markdown(rows, facts, bare_rps, args, args.elapsed, reminders)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(report)
     print()

@@ -27,8 +27,14 @@ seed_started=$(date +%s)
 seed bench_full "$PRACTITIONERS"
 seed_seconds=$(( $(date +%s) - seed_started ))
 
+echo "== Reminder planning (bench/bench_reminders.py) =="
+as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U competency bench_reminders
+.venv/bin/python bench/bench_reminders.py --database-url "$PG_URL_BASE/bench_reminders" \
+  --json "$SERVICES_DIR/reminders.json"
+
 echo "== Measuring =="
 .venv/bin/python -m bench.run \
+  --reminders-json "$SERVICES_DIR/reminders.json" \
   --db-1x "$PG_URL_BASE/bench_1x" --db-10x "$PG_URL_BASE/bench_10x" --db-full "$PG_URL_BASE/bench_full" \
   --label-1x "1x (200 practitioners)" --label-10x "10x (2,000 practitioners)" \
   --elapsed "Seeding the full dataset: ${seed_seconds} s" \
