@@ -280,7 +280,8 @@ def reminder_lines(figures: dict) -> list[str]:
         f"| raw SELECT of the due rows (rows fetched) | {fmt(figures['raw_select_ms'])} | 1.00 |",
         f"| floor: INSERT ... SELECT into an unconstrained temp table | {fmt(figures['floor_ms'])} | "
         f"{figures['floor_vs_raw']:.2f} |",
-        f"| planning, `plan(today)` + commit | {fmt(figures['planning_ms'])} | {figures['planning_vs_raw']:.2f} |",
+        f"| planning, `plan(today)` + commit ({figures.get('planning_vs_floor', 0):.2f} x the floor) | "
+        f"{fmt(figures['planning_ms'])} | {figures['planning_vs_raw']:.2f} |",
         f"| no-op re-plan (nothing new) | {fmt(figures['noop_replan_ms'])} | |",
         f"| the raw SELECT counted in the database (no rows sent) | {fmt(figures.get('raw_count_ms'))} | |", "",
         f"Written: {figures.get('reminder_rows', 0):,} reminders (one per person and kind), "
