@@ -1,24 +1,32 @@
 """Reminder planning benchmark: 10,000 active enrolments and 50,000 pending sign-off requests.
 
     .venv/bin/python bench/bench_reminders.py [--database-url URL] [--enrolments 10000] [--requests 50000]
+                                              [--rounds 5] [--json PATH]
 
 Without ``--database-url`` (or ``BENCH_DATABASE_URL``) it uses a new SQLite file in a
 temporary folder; give a PostgreSQL URL (``postgresql+psycopg://...``) of an empty
-database to measure there. Synthetic rows are bulk-inserted (executemany), then it
-prints:
+database to measure there. Synthetic rows are bulk-inserted (executemany), then, in each
+of ``--rounds`` rounds (the order of the steps turns from round to round, so a noisy
+neighbour on a small machine hits each of them alike), it times:
 
-* the planning time: ``plan(today)``, every source's ``INSERT ... SELECT ... ON
-  CONFLICT DO NOTHING`` into ``planned_reminder``;
-* the time of one raw SQL query selecting the same due rows (the sources' SELECTs
-  joined with UNION ALL, sent as plain SQL text);
-* their ratio (how much the inserts and the unique key cost on top of finding the
-  rows), and the time of a second planning run that finds nothing new.
+* *raw SELECT*: one query selecting every due row, one row per (item, person) (the sources'
+  queries joined with UNION ALL, sent as plain SQL text), with every row fetched;
+* *floor*: ``INSERT INTO`` an unconstrained temporary table ``SELECT`` the same rows;
+* *planning*: ``plan(today)`` and its commit, from nothing planned (the tables are
+  emptied first);
+* *no-op re-plan*: ``plan(today)`` again straight after, which finds nothing new.
+
+It prints the medians, planning and the floor as multiples of the raw SELECT, planning as a
+multiple of the floor, and the same query counted inside the database (no rows sent) for
+comparison; ``--json PATH``
+writes them as one JSON object (``make bench`` puts them in bench/results/latest.md).
 
 Refuses a database that already holds people. Leaves nothing running.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -137,7 +145,7 @@ def seed(enrolments: int, requests: int, today: date, rng: random.Random) -> dic
 
 
 def raw_due_query(params: dict) -> str:
-    """The sources' due-row SELECTs as one statement of plain SQL text (today's values inlined)."""
+    """Every source's due rows as one statement of plain SQL text (today's values inlined)."""
     import sqlalchemy as sa
 
     from competency.extensions import db
@@ -148,13 +156,97 @@ def raw_due_query(params: dict) -> str:
     return str(union.compile(dialect=db.session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
 
 
-def timed(function, repeat: int = 1) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+def timed(function) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+class Steps:
+    """The four measured steps, each in a transaction of its own."""
+
+    def __init__(self, today: date, params: dict):
+        import sqlalchemy as sa
+
+        from competency.extensions import db
+
+        self.sa, self.db, self.today = sa, db, today
+        self.dialect = db.session.get_bind().dialect.name
+        self.raw = sa.text(raw_due_query(params))
+        self.count = sa.text(f"SELECT count(*) FROM ({raw_due_query(params)}) AS due")
+        self.floor_insert = sa.text(f"INSERT INTO _floor {raw_due_query(params)}")
+
+    def raw_select(self) -> int:
+        rows = len(self.db.session.execute(self.raw).all())
+        self.db.session.rollback()
+        return rows
+
+    def raw_count(self) -> int:
+        rows = self.db.session.scalar(self.count)
+        self.db.session.rollback()
+        return rows
+
+    def floor(self) -> tuple[float, int]:
+        """INSERT ... SELECT into a fresh unconstrained temporary table, with its commit (one connection)."""
+        with self.db.engine.connect() as connection:
+            connection.execute(self.sa.text(
+                "CREATE TEMPORARY TABLE _floor (kind VARCHAR(32), stage VARCHAR(24), due_on DATE, item_id INTEGER, "
+                "user_id INTEGER)"))
+            connection.commit()
+            started = time.perf_counter()
+            rows = connection.execute(self.floor_insert).rowcount
+            connection.commit()
+            seconds = time.perf_counter() - started
+            connection.execute(self.sa.text("DROP TABLE _floor"))
+            connection.commit()
+        return seconds, rows
+
+    def forget_planning(self) -> None:
+        tables = ("planned_reminder", "planned_reminder_key")
+        if self.dialect == "postgresql":
+            self.db.session.execute(self.sa.text(f"TRUNCATE {', '.join(tables)}"))
+        else:
+            for table in tables:
+                self.db.session.execute(self.sa.text(f"DELETE FROM {table}"))
+        self.db.session.commit()
+
+    def plan(self):
+        from competency.reminders import planning
+
+        result = planning.plan(self.today)
+        self.db.session.commit()
+        return result
+
+
+def measure(steps: Steps, rounds: int) -> dict:
+    """Medians over ``rounds`` rounds, the order of the steps turning each round."""
+    times: dict[str, list[float]] = {"raw": [], "count": [], "floor": [], "plan": [], "noop": []}
+    facts: dict = {}
+
+    def raw():
+        seconds, facts["due_rows"] = timed(steps.raw_select)
+        times["raw"].append(seconds)
+        times["count"].append(timed(steps.raw_count)[0])
+
+    def floor():
+        seconds, facts["floor_rows"] = steps.floor()
+        times["floor"].append(seconds)
+
+    def plan():
+        steps.forget_planning()
+        seconds, facts["result"] = timed(steps.plan)
+        times["plan"].append(seconds)
+        seconds, facts["again"] = timed(steps.plan)
+        times["noop"].append(seconds)
+
+    order = [raw, floor, plan]
+    raw(), floor(), plan()  # warm-up round, not counted: caches, statement preparation
+    for values in times.values():
+        values.clear()
+    for n in range(rounds):
+        for step in order[n % 3:] + order[:n % 3]:
+            step()
+    return {name: statistics.median(values) for name, values in times.items()} | facts
 
 
 def main() -> None:
@@ -162,6 +254,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--enrolments", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", metavar="PATH", help="also write the figures to PATH as a JSON object")
     args = parser.parse_args()
 
     import sqlalchemy as sa
@@ -172,6 +266,7 @@ def main() -> None:
         app = make_app(url, directory)
         with app.app_context():
             from competency.accounts.models import User
+            from competency.db import utcnow
             from competency.extensions import db
             from competency.reminders import planning
             from competency.reminders.sources import available_sources
@@ -182,40 +277,63 @@ def main() -> None:
             today = planning.local_today()
             params = {}
             for source in available_sources():
-                params.update(source.params(today))
+                params.update(planning.statement_params(source, today, utcnow()))
             started = time.perf_counter()
             facts = seed(args.enrolments, args.requests, today, random.Random(6))
             seeded = time.perf_counter() - started
-            if db.session.get_bind().dialect.name == "postgresql":
-                db.session.execute(sa.text("ANALYZE"))
+            backend = db.session.get_bind().dialect.name
+            version = backend
+            if backend == "postgresql":
+                # What autovacuum does to a settled database: statistics and the visibility map, so
+                # the figures do not depend on whether it happens to wake up mid-run.
                 db.session.commit()
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                    connection.execute(sa.text("VACUUM ANALYZE"))
+                version = "PostgreSQL " + db.session.scalar(sa.text("SHOW server_version"))
+            else:
+                version = "SQLite " + db.session.scalar(sa.text("SELECT sqlite_version()"))
+            figures = measure(Steps(today, params), args.rounds)
+            keys = db.session.scalar(sa.text("SELECT count(*) FROM planned_reminder_key"))
 
-            raw = sa.text(raw_due_query(params))
-            count_raw = lambda: len(db.session.execute(raw).all())  # noqa: E731
-            count_raw()  # warm the caches once, as for planning's first statement
-            raw_seconds, due = timed(count_raw, repeat=3)
-            db.session.rollback()
-
-            def plan_once():
-                result = planning.plan(today)
-                db.session.commit()
-                return result
-
-            plan_seconds, result = timed(plan_once)
-            again_seconds, again = timed(plan_once)
-
-    backend = sa.engine.make_url(url).get_backend_name()
-    print(f"Reminder planning on {backend}: {args.enrolments:,} active enrolments ({facts['milestones']:,} "
+    result, again = figures["result"], figures["again"]
+    assert figures["floor_rows"] == figures["due_rows"] == result.total, "planning and the raw SELECT disagree"
+    report = {
+        "database": version,
+        "due_rows": figures["due_rows"],
+        "planning_ms": round(figures["plan"] * 1000, 1),
+        "raw_select_ms": round(figures["raw"] * 1000, 1),
+        "floor_ms": round(figures["floor"] * 1000, 1),
+        "planning_vs_raw": round(figures["plan"] / figures["raw"], 2),
+        "floor_vs_raw": round(figures["floor"] / figures["raw"], 2),
+        "planning_vs_floor": round(figures["plan"] / figures["floor"], 2),
+        "noop_replan_ms": round(figures["noop"] * 1000, 1),
+        "raw_count_ms": round(figures["count"] * 1000, 1),
+        "planning_vs_raw_count": round(figures["plan"] / figures["count"], 2),
+        "reminder_rows": result.reminders,
+        "key_rows": keys,
+        "rounds": args.rounds,
+        "enrolments": args.enrolments,
+        "requests": args.requests,
+    }
+    print(f"Reminder planning on {version}: {args.enrolments:,} active enrolments ({facts['milestones']:,} "
           f"milestones), {args.requests:,} pending sign-off requests, {facts['people']:,} people; "
-          f"seeded in {seeded:.1f} s")
-    print(f"  due rows today (raw SELECT)              {due:>10,}")
-    print(f"  planned by plan(today)                   {result.total:>10,}")
+          f"seeded in {seeded:.1f} s; medians of {args.rounds} rounds")
+    print(f"  due rows today, one per (item, person)      {report['due_rows']:>10,}")
     for (kind, stage), count in sorted(result.counts.items(), key=lambda item: -item[1])[:8]:
-        print(f"      {kind:<16} {stage:<12} {count:>10,}")
-    print(f"  planning time (INSERT ... SELECT)        {plan_seconds * 1000:>10.0f} ms")
-    print(f"  one raw SQL query, same due rows         {raw_seconds * 1000:>10.0f} ms")
-    print(f"  ratio planning / raw query               {plan_seconds / raw_seconds:>10.2f}")
-    print(f"  planning again, nothing new ({again.total} rows)    {again_seconds * 1000:>10.0f} ms")
+        print(f"      {kind:<16} {stage:<12}          {count:>10,}")
+    print(f"  written: reminders (person x kind)          {result.reminders:>10,}")
+    print(f"           keys (item or day x stage)         {keys:>10,}")
+    print(f"  planning time, plan(today) + commit         {report['planning_ms']:>10,.0f} ms")
+    print(f"  raw SELECT of the due rows, rows fetched    {report['raw_select_ms']:>10,.0f} ms")
+    print(f"  floor: INSERT ... SELECT, temp table        {report['floor_ms']:>10,.0f} ms")
+    print(f"  planning / raw SELECT                       {report['planning_vs_raw']:>10.2f}")
+    print(f"  floor / raw SELECT                          {report['floor_vs_raw']:>10.2f}")
+    print(f"  planning / floor                            {report['planning_vs_floor']:>10.2f}")
+    print(f"  no-op re-plan ({again.total} new)                    {report['noop_replan_ms']:>10,.1f} ms")
+    print(f"  (the raw SELECT counted in the database,    {report['raw_count_ms']:>10,.0f} ms;"
+          f" planning / that {report['planning_vs_raw_count']:.2f})")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ only, marked read: nobody wants e-mails about last month). Today's reminders are
 planned and delivered as the morning task would: unread notifications and queued
 e-mails (the embedded worker writes them to ``instance/mail/``).
 
-Safe to run again: planning never plans the same (item, due date, stage, person) twice.
+Safe to run again: planning never plans the same (item, due date, stage) twice.
 """
 from __future__ import annotations
 

@@ -47,8 +47,8 @@ def plan_command(on: date | None, dry_run: bool) -> None:
     for (kind, stage), count in sorted(result.counts.items()):
         click.echo(f"  {kind:<16} {stage:<12} {count}")
     if not dry_run:
-        click.echo(f"Made notifications for {handled} reminder(s); `flask reminders send` sends their e-mails "
-                   "now (the worker also does it every minute).")
+        click.echo(f"Made {handled} notification(s), one per person and kind, each listing its reminders; "
+                   "`flask reminders send` sends their e-mails now (the worker also does it every minute).")
 
 
 @reminders_cli.command("send")

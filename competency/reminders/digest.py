@@ -29,7 +29,7 @@ def queue_digests(on: date | None = None, now: datetime | None = None) -> int:
         sa.select(PlannedReminder, Notification)
         .join(Notification, Notification.id == PlannedReminder.notification_id)
         .where(PlannedReminder.state == PlannedState.in_digest)
-        .order_by(PlannedReminder.user_id, PlannedReminder.due_on, PlannedReminder.id)
+        .order_by(PlannedReminder.user_id, PlannedReminder.planned_on, PlannedReminder.id)
     ).all()
     by_user: dict[int, list[tuple[PlannedReminder, Notification]]] = defaultdict(list)
     for row, note in waiting:
@@ -38,10 +38,10 @@ def queue_digests(on: date | None = None, now: datetime | None = None) -> int:
     base_url = current_app.config["BASE_URL"].rstrip("/")
     queued = 0
     for user_id, items in by_user.items():
-        user = users[user_id]
+        user = users.get(user_id)  # None: the account row is gone; the rows are closed, nothing is sent
         ids = [row.id for row, _ in items]
         email = None
-        if user.is_active_account:
+        if user is not None and user.is_active_account:
             email = queue_email(
                 to=user.email, user=user, template="reminder_digest",
                 subject=f"Your competency reminders for the week of {long_date(on)}",

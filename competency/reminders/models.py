@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -85,33 +86,77 @@ class PlannedState(enum.Enum):
     digested = "digested"        # included in a digest e-mail
 
 
-class PlannedReminder(db.Model):
-    """One reminder to one person about one item at one stage.
+class PlannedReminderKey(db.Model):
+    """Rule 8's dedupe key: one row per (kind, stage, due date, item) that planning has ever planned.
 
-    The unique constraint over (kind, item, due date, stage, recipient) is the
-    dedupe key of rule 8: planning the same day twice, or on two days that fall
-    in the same stage, inserts nothing new.
+    Its primary key is what makes planning safe to repeat and to run on two workers at once:
+    a key is inserted by exactly one planning run, and only that run makes reminders for it.
+    ``item_id`` is 0 for kinds planned by day (``Source.by_day``): the key then stands for
+    every item of that kind due on ``due_on`` at ``stage``. No foreign keys and no other
+    index, so recording a day's keys costs one index entry each.
+    """
+
+    __tablename__ = "planned_reminder_key"
+    __table_args__ = (sa.PrimaryKeyConstraint("kind", "stage", "due_on", "item_id"), {"sqlite_with_rowid": False})
+
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind))
+    stage: Mapped[str] = mapped_column(sa.String(24))
+    due_on: Mapped[date] = mapped_column(sa.Date)
+    item_id: Mapped[int] = mapped_column(sa.Integer)
+    planned_on: Mapped[date] = mapped_column(sa.Date)
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One item one reminder is about: what the sources describe and the e-mail lists."""
+
+    reminder_id: int
+    kind: ReminderKind
+    item_id: int
+    due_on: date
+    stage: str
+    user_id: int
+    planned_on: date
+
+    @property
+    def id(self) -> tuple:
+        """Unique across a batch of reminders: sources key their texts by it."""
+        return (self.reminder_id, self.item_id, self.due_on, self.stage)
+
+
+class PlannedReminder(db.Model):
+    """One reminder to one person: the items of one kind one planning run found due for them.
+
+    ``items`` lists ``[item_id, "YYYY-MM-DD", stage]`` entries. For kinds planned by day an
+    entry ``[0, due_on, stage]`` stands for every item of that day the person is told about
+    (see :func:`competency.reminders.items.items_of`). ``item_count`` is how many (item,
+    person) reminders the row carries. Rows are made only for keys their planning run won
+    (:class:`PlannedReminderKey`), so no item reaches a person twice at one stage.
     """
 
     __tablename__ = "planned_reminder"
-    __table_args__ = (
-        sa.UniqueConstraint("kind", "item_id", "due_on", "stage", "user_id", name="uq_planned_reminder_key"),
-        sa.Index("ix_planned_reminder_state", "state", "id"),
-    )
+    __table_args__ = (sa.Index("ix_planned_reminder_state", "state", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind))
-    item_id: Mapped[int] = mapped_column(sa.Integer)
-    due_on: Mapped[date] = mapped_column(sa.Date)
-    stage: Mapped[str] = mapped_column(sa.String(24))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    # A plain id: planning only makes rows for people it has just read from user_account, and
+    # accounts are deactivated, never deleted; a key check per row was a sixth of a day's planning.
+    user_id: Mapped[int] = mapped_column(sa.Integer)
     planned_on: Mapped[date] = mapped_column(sa.Date)
+    item_count: Mapped[int] = mapped_column(sa.Integer)
+    items: Mapped[list] = mapped_column(sa.JSON)
     state: Mapped[PlannedState] = mapped_column(str_enum(PlannedState), default=PlannedState.planned)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    notification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notification.id", ondelete="SET NULL"))
-    email_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox_email.id", ondelete="SET NULL"))
+    # What delivery made, written in the transaction that makes them. Plain ids too: nothing
+    # deletes notifications or e-mails, and planning would pay a check per row for a NULL.
+    notification_id: Mapped[int | None] = mapped_column(sa.Integer)
+    email_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     @property
     def dedupe_key(self) -> str:
-        return f"reminder:{self.kind.value}:{self.item_id}:{self.due_on.isoformat()}:{self.stage}:{self.user_id}"
+        return f"reminder:{self.id}"
+
+    def listed_keys(self) -> list[tuple[int, date, str]]:
+        """``items`` as (item id, due date, stage), oldest due first."""
+        return sorted((int(item), date.fromisoformat(due), stage) for item, due, stage in self.items or [])

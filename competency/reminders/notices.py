@@ -5,6 +5,10 @@ Rows are claimed with one conditional UPDATE per batch (``planned`` ->
 notification and e-mail carry the planned row's dedupe key under unique
 constraints as a second guard. Everything happens in the caller's transaction:
 if it rolls back, the rows are ``planned`` again and the next run redoes them.
+
+A reminder about one item reads as it always has; one about several (a lead's
+escalations of the day) is one notification titled by its source (``Source.several``)
+that lists them, and one e-mail with each item and its link.
 """
 from __future__ import annotations
 
@@ -17,13 +21,19 @@ from flask import current_app
 from competency.accounts.models import User
 from competency.db import utcnow
 from competency.extensions import db
-from competency.reminders.models import Notification, PlannedReminder, PlannedState, ReminderKind
+from competency.reminders.items import items_of
+from competency.reminders.models import Notification, PlannedReminder, PlannedState, ReminderItem, ReminderKind
 from competency.reminders.outbox import queue_email
 from competency.reminders.preferences import preferences_of
 from competency.reminders.sources import sources_by_kind
-from competency.reminders.sources.base import ReminderText
+from competency.reminders.sources.base import ReminderText, Source, link_to
 
 BATCH = 200
+# A batch also stops once it holds this many items (a lead's reminder may list hundreds).
+BATCH_ITEMS = 2000
+# How many items a notification's text lists; the e-mail lists up to EMAIL_ITEMS.
+NOTIFICATION_ITEMS = 10
+EMAIL_ITEMS = 50
 
 KIND_TAGS = {
     ReminderKind.milestone: "Milestone",
@@ -48,6 +58,19 @@ def _claim(ids: list[int], now: datetime) -> set[int]:
     return set(claimed.scalars())
 
 
+def _next_batch(limit: int) -> list[int]:
+    """The oldest planned rows: at most ``limit``, and at most BATCH_ITEMS items unless one row holds more."""
+    ids, items = [], 0
+    for row_id, count in db.session.execute(
+            sa.select(PlannedReminder.id, PlannedReminder.item_count)
+            .where(PlannedReminder.state == PlannedState.planned).order_by(PlannedReminder.id).limit(limit)):
+        if ids and items + count > BATCH_ITEMS:
+            break
+        ids.append(row_id)
+        items += count
+    return ids
+
+
 def deliver_planned(limit: int = BATCH, now: datetime | None = None, *, with_email: bool = True) -> int:
     """Make the notification (and, by the person's choice, the e-mail) for up to ``limit`` planned rows.
 
@@ -56,10 +79,7 @@ def deliver_planned(limit: int = BATCH, now: datetime | None = None, *, with_ema
     handled; call again until it returns 0. Flushes, never commits.
     """
     now = now or utcnow()
-    ids = list(db.session.scalars(
-        sa.select(PlannedReminder.id).where(PlannedReminder.state == PlannedState.planned)
-        .order_by(PlannedReminder.id).limit(limit)
-    ))
+    ids = _next_batch(limit)
     if not ids:
         return 0
     claimed = _claim(ids, now)
@@ -69,26 +89,40 @@ def deliver_planned(limit: int = BATCH, now: datetime | None = None, *, with_ema
     ))
     users = {user.id: user for user in db.session.scalars(
         sa.select(User).where(User.id.in_({row.user_id for row in rows})))}
-    texts = _describe(rows)
+    items = items_of(rows)
+    texts = _describe([item for row in rows for item in items[row.id]])
+    sources = sources_by_kind()
     for row in rows:
-        text = texts.get(row.id)
-        if text is None:  # the item has gone (deleted, or its source removed): nothing to say
+        found = [texts[item.id] for item in items[row.id] if item.id in texts]
+        if not found or row.user_id not in users:  # the items have gone (decided, deleted, moved): nothing to say
             continue
-        _deliver_one(row, users[row.user_id], text, now, with_email)
+        _deliver_one(row, users[row.user_id], combined(sources[row.kind], found), now, with_email)
     db.session.flush()
     return len(ids)
 
 
-def _describe(rows: list[PlannedReminder]) -> dict[int, ReminderText]:
-    by_kind: dict[ReminderKind, list[PlannedReminder]] = defaultdict(list)
-    for row in rows:
-        by_kind[row.kind].append(row)
+def _describe(items: list[ReminderItem]) -> dict[tuple, ReminderText]:
+    by_kind: dict[ReminderKind, list[ReminderItem]] = defaultdict(list)
+    for item in items:
+        by_kind[item.kind].append(item)
     sources = sources_by_kind()
-    texts: dict[int, ReminderText] = {}
-    for kind, kind_rows in by_kind.items():
+    texts: dict[tuple, ReminderText] = {}
+    for kind, kind_items in by_kind.items():
         if kind in sources:
-            texts.update(sources[kind].describe(kind_rows))
+            texts.update(sources[kind].describe(kind_items))
     return texts
+
+
+def combined(source: Source, texts: list[ReminderText]) -> ReminderText:
+    """One text for a reminder: the item's own, or a title for all of them and a list."""
+    if len(texts) == 1:
+        return texts[0]
+    shown = [text.title for text in texts[:NOTIFICATION_ITEMS]]
+    if len(texts) > len(shown):
+        shown.append(f"and {len(texts) - len(shown)} more")
+    return ReminderText(title=source.several.format(n=len(texts)), body="\n".join(shown),
+                        link=link_to(source.list_endpoint), context={"items": texts[:EMAIL_ITEMS],
+                                                                     "more_items": max(len(texts) - EMAIL_ITEMS, 0)})
 
 
 def _deliver_one(row: PlannedReminder, user: User, text: ReminderText, now: datetime, with_email: bool) -> None:

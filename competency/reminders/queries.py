@@ -7,7 +7,19 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from competency.extensions import db
-from competency.reminders.models import Notification, OutboxEmail, OutboxStatus, PlannedReminder, PlannedState
+from competency.reminders.items import items_of
+from competency.reminders.models import (Notification, OutboxEmail, OutboxStatus, PlannedReminder, PlannedState,
+                                        ReminderItem)
+
+
+def planned_items(*criteria) -> list[ReminderItem]:
+    """Every (item, person) reminder the planned rows matching ``criteria`` carry, in planning order.
+
+    For an operator's or a test's look at what was planned; reads all the matching rows.
+    """
+    rows = list(db.session.scalars(sa.select(PlannedReminder).where(*criteria).order_by(PlannedReminder.id)))
+    items = items_of(rows)
+    return [item for row in rows for item in items[row.id]]
 
 
 def unread_count(user_id: int) -> int:

@@ -70,6 +70,8 @@ class SignOffRequest(TimestampMixin, db.Model):
         sa.Index("ix_signoff_request_queue", "assessor_id", "state", "created_at"),
         sa.Index("ix_signoff_request_org_state", "organisation_id", "state", "created_at"),
         sa.Index("ix_signoff_request_practitioner", "practitioner_id", "capability_uuid"),
+        # Reminder planning reads the requests made since the last day it planned.
+        sa.Index("ix_signoff_request_created_at", "created_at"),
         sa.CheckConstraint("practitioner_id <> assessor_id", name="not_self"),
         # At most one pending request per person and capability, whatever the timing.
         sa.Index("uq_signoff_request_one_pending", "practitioner_id", "capability_uuid", unique=True,

@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from competency.progression import apprenticeships
-from competency.reminders import notices, planning
+from competency.reminders import notices, planning, queries
 from competency.reminders.models import Notification, PlannedReminder, ReminderKind
 from tests.unit.frameworks_helpers import import_shipped
 from tests.unit.progression.scenario import ota_world, ready_for_apprenticeship
@@ -28,10 +28,11 @@ def test_the_first_review_is_reminded_at_14_days_3_days_today_then_weekly_until_
         planning.plan(day)
         day += timedelta(days=1)
 
-    rows = db.session.execute(
-        sa.select(PlannedReminder.user_id, PlannedReminder.stage)
-        .where(PlannedReminder.kind == ReminderKind.progress_review, PlannedReminder.item_id == first.id)
-        .order_by(PlannedReminder.id)).all()
+    def reminders_of_the_first_review():
+        return [(item.user_id, item.stage) for item in queries.planned_items(
+            PlannedReminder.kind == ReminderKind.progress_review) if item.item_id == first.id]
+
+    rows = reminders_of_the_first_review()
     apprentice_stages = [stage for user_id, stage in rows if user_id == world.ota.id]
     assert apprentice_stages == ["due-14", "due-3", "due-today", "overdue-1", "overdue-2"]
     assert [stage for user_id, stage in rows if user_id == world.lead.id] == apprentice_stages
@@ -43,7 +44,4 @@ def test_the_first_review_is_reminded_at_14_days_3_days_today_then_weekly_until_
     apprenticeships.record_review(first, held_on=first.due_on + timedelta(days=8), notes="Held late",
                                   by=world.lead, today=first.due_on + timedelta(days=8))
     planning.plan(first.due_on + timedelta(days=15))
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(PlannedReminder)
-        .where(PlannedReminder.item_id == first.id, PlannedReminder.kind == ReminderKind.progress_review)
-    ) == len(rows)
+    assert reminders_of_the_first_review() == rows

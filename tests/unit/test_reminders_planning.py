@@ -5,14 +5,15 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from competency.reminders import notices, planning
+from competency.reminders import notices, planning, queries
 from competency.reminders.models import Notification, OutboxEmail, PlannedReminder, ReminderKind
 from tests.factories import OrganisationFactory, make_person
 from tests.unit.reminders_helpers import at, signoff_request
 
 
-def planned(db, **filters):
-    return list(db.session.scalars(sa.select(PlannedReminder).filter_by(**filters).order_by(PlannedReminder.id)))
+def planned(db, kind=None):
+    """Every (item, person) reminder planned, of ``kind`` if given."""
+    return queries.planned_items(*([PlannedReminder.kind == kind] if kind else []))
 
 
 def _people(db):

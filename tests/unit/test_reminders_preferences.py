@@ -34,6 +34,13 @@ def waiting(db):
     return assessor, lead
 
 
+def request_paths(db, assessor) -> list[str]:
+    from competency.signoff.models import SignOffRequest
+
+    return [f"/review/requests/{request_id}" for request_id in db.session.scalars(
+        sa.select(SignOffRequest.id).where(SignOffRequest.assessor_id == assessor.id))]
+
+
 def run(on: date) -> None:
     planning.plan(on)
     while notices.deliver_planned():
@@ -43,7 +50,12 @@ def run(on: date) -> None:
 def test_immediate_is_the_default(db, waiting):
     assessor, _ = waiting
     run(date(2026, 3, 9))
-    assert len(emails_to(db, assessor)) == 2 and len(notes_for(db, assessor)) == 2
+    # The day's two requests come as one reminder that lists both.
+    (email,) = emails_to(db, assessor)
+    (note,) = notes_for(db, assessor)
+    assert note.title == email.subject == "2 sign-off requests are waiting for your decision"
+    assert note.body.count("is waiting for your decision on") == 2
+    assert all(path in email.body_text and path in email.body_html for path in request_paths(db, assessor))
 
 
 def test_digest_users_get_notifications_now_and_one_email_on_monday(db, waiting):
@@ -52,12 +64,13 @@ def test_digest_users_get_notifications_now_and_one_email_on_monday(db, waiting)
     run(date(2026, 3, 9))
 
     assert emails_to(db, assessor) == []
-    assert len(notes_for(db, assessor)) == 2
+    assert len(notes_for(db, assessor)) == 1
 
     assert digest.queue_digests(date(2026, 3, 16)) == 1
     assert digest.queue_digests(date(2026, 3, 16)) == 0, "a second run sends nothing new"
     (email,) = emails_to(db, assessor)
-    assert email.body_text.count("waiting for your decision") == 2
+    assert email.body_text.count("2 sign-off requests are waiting for your decision") == 1
+    assert email.body_text.count("is waiting for your decision on") == 2
     assert "week of 16 March 2026" in email.subject
     states = set(db.session.scalars(sa.select(PlannedReminder.state)))
     assert states == {PlannedState.digested}
@@ -69,7 +82,7 @@ def test_a_muted_kind_is_listed_as_read_and_not_emailed(db, waiting):
     run(date(2026, 3, 9))
 
     assert emails_to(db, assessor) == []
-    assert [note.read_at is not None for note in notes_for(db, assessor)] == [True, True]
+    assert [note.read_at is not None for note in notes_for(db, assessor)] == [True]
 
 
 def test_escalations_cannot_be_muted_and_skip_the_digest(db, waiting):
@@ -81,8 +94,10 @@ def test_escalations_cannot_be_muted_and_skip_the_digest(db, waiting):
 
     run(date(2026, 3, 23))
 
-    assert len(emails_to(db, lead)) == 2
-    assert all(note.read_at is None for note in notes_for(db, lead))
+    (email,) = emails_to(db, lead)
+    assert email.subject == "2 sign-off requests have waited 3 weeks"
+    assert email.body_text.count("sign-off request has waited 3 weeks") == 2
+    assert [note.read_at for note in notes_for(db, lead)] == [None]
 
 
 def test_only_the_person_themself_changes_their_settings(db, waiting):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from competency.preceptorship.models import PauseReason
 from competency.preceptorship import logs, services
-from competency.reminders import notices, planning
+from competency.reminders import notices, planning, queries
 from competency.reminders.models import Notification, PlannedReminder, ReminderKind
 from tests.programmes_support import START, enrol_on, make_team, shipped_templates
 
@@ -21,10 +21,8 @@ def team(db):
 
 
 def stages(db, kind=ReminderKind.milestone, user=None) -> list[tuple[date, str]]:
-    query = sa.select(PlannedReminder.due_on, PlannedReminder.stage).where(PlannedReminder.kind == kind)
-    if user is not None:
-        query = query.where(PlannedReminder.user_id == user.id)
-    return [tuple(row) for row in db.session.execute(query.order_by(PlannedReminder.id))]
+    criteria = [PlannedReminder.kind == kind] + ([PlannedReminder.user_id == user.id] if user is not None else [])
+    return [(item.due_on, item.stage) for item in queries.planned_items(*criteria)]
 
 
 def plan_days(first: date, last: date) -> None:

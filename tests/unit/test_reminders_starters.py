@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from competency.extensions import db
 from competency.preceptorship.starters import not_enrolled_within_60_days
-from competency.reminders import notices, planning
+from competency.reminders import notices, planning, queries
 from competency.reminders.models import Notification, PlannedReminder, ReminderKind
 from tests.programmes_support import enrol_on, make_team, shipped_templates
 
@@ -26,9 +26,7 @@ def team(db):
 
 
 def planned(kind=ReminderKind.not_enrolled) -> list[tuple[int, str]]:
-    return [tuple(row) for row in db.session.execute(
-        sa.select(PlannedReminder.user_id, PlannedReminder.stage).where(PlannedReminder.kind == kind)
-        .order_by(PlannedReminder.id))]
+    return [(item.user_id, item.stage) for item in queries.planned_items(PlannedReminder.kind == kind)]
 
 
 def test_on_day_61_the_lead_is_told_then_weekly_until_enrolled(team):

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.routing import BuildError
 
-from competency.reminders.models import PlannedReminder, ReminderKind
+from competency.reminders.models import ReminderItem, ReminderKind
 
-# The columns every source's query yields, in this order.
+# The columns every source's ``recipients`` query yields, in this order.
 DUE_COLUMNS = ("item_id", "due_on", "stage", "user_id")
 
 
@@ -26,23 +26,67 @@ class ReminderText:
 
 
 @dataclass(frozen=True)
+class ByDay:
+    """How a kind planned by day dates its items: each is due ``after_days`` after the UTC day of ``made``.
+
+    ``made`` must be an indexed column that never changes once the row exists; planning then
+    looks only at rows made on days it has not planned yet (an index range), however many
+    older rows are still due.
+    """
+
+    stage: str
+    made: sa.ColumnElement
+    after_days: int
+
+
+@dataclass(frozen=True)
 class Source:
     """One kind of reminder.
 
-    ``due()`` returns a SELECT of (item_id, due_on, stage, user_id) for every
-    reminder that is due on the day bound as ``:on``: one set-based query, no loop
-    over items. It is built once and reused with ``params(on)``, which gives the
-    values of its bind parameters (``on`` and any dates derived from it).
-    ``describe(rows)`` loads what the messages need for a batch of planned rows
-    (a bounded number of queries) and returns their texts by planned row id.
+    ``due()`` returns a SELECT with one row per item due on the day bound as ``:on``
+    (``item_id``, ``due_on``, ``stage`` and whatever ``recipients`` needs, such as the
+    assessor's id): one set-based query, no loop over items. ``recipients(due)`` turns a
+    subquery of those rows into (item_id, due_on, stage, user_id), one row per person told,
+    without duplicates. Both are built once and reused with ``params(on)``, which gives the
+    values of their bind parameters (``on`` and any dates derived from it).
+    ``describe(items)`` loads what the messages need for a batch of items (a bounded number
+    of queries) and returns their texts by ``item.id``; ``several`` is the title of one
+    reminder that carries ``{n}`` items, and ``list_endpoint`` where its link goes.
+
+    ``by_day``: the items due on a day are fixed once the day they were made has ended
+    (sign-off requests: the day a request was made, its assessor and organisation never
+    change, and a decided request is never reopened). Planning then records one key per due
+    day, for every day up to the one planned, with or without items, instead of one per
+    item; a reminder lists those days rather than each item.
     """
 
     kind: ReminderKind
     label: str
     hint: str
     due: Callable[[], sa.Select]
-    describe: Callable[[Sequence[PlannedReminder]], dict[int, ReminderText]]
+    recipients: Callable[[sa.Subquery], sa.Select]
+    describe: Callable[[Sequence[ReminderItem]], dict[tuple, ReminderText]]
     params: Callable[[date], dict] = lambda on: {"on": on}  # noqa: E731
+    by_day: ByDay | None = None
+    several: str = "{n} reminders"
+    list_endpoint: str = "home.index"
+
+
+def one_each(due: sa.Subquery, *people: str) -> sa.Select:
+    """(item_id, due_on, stage, user_id) for each of the ``people`` columns of ``due``, in one scan.
+
+    Someone named in two columns of a row (a lead who started their own apprenticeship) is
+    told once; a NULL column is skipped.
+    """
+    which = sa.union_all(*(sa.select(sa.literal(n, sa.Integer).label("n")) for n in range(len(people))))
+    which = which.subquery("which")
+    column = [due.c[name] for name in people]
+    user_id = sa.case(*((which.c.n == n, column[n]) for n in range(len(people))))
+    first_time = sa.or_(*(sa.and_(which.c.n == n, *(sa.or_(column[m].is_(None), column[m] != column[n])
+                                                   for m in range(n)))
+                          for n in range(len(people))))
+    return (sa.select(due.c.item_id, due.c.due_on, due.c.stage, user_id.label("user_id"))
+            .select_from(due).join(which, sa.true()).where(user_id.is_not(None), first_time))
 
 
 ON = sa.bindparam("on", type_=sa.Date)

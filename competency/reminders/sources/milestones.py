@@ -28,9 +28,9 @@ from competency.accounts.models import User
 from competency.extensions import db
 from competency.preceptorship.models import (Enrolment, EnrolmentMilestone, EnrolmentPause, EnrolmentStatus,
                                              TemplateMilestone)
-from competency.reminders.models import PlannedReminder, ReminderKind
-from competency.reminders.sources.base import (ON, ReminderText, Source, day_param, link_to, long_date, possessive,
-                                               when)
+from competency.reminders.models import ReminderItem, ReminderKind
+from competency.reminders.sources.base import (ON, ReminderText, Source, day_param, link_to, long_date, one_each,
+                                               possessive, when)
 from competency.reminders.sqldates import days_between, weekly_stage
 
 FIRST_NOTICE_DAYS = 14
@@ -58,7 +58,7 @@ def params(on: date) -> dict:
 
 
 def milestones_due() -> sa.Select:
-    """One row per open milestone due within 14 days or overdue, for the preceptee and the preceptor."""
+    """One row per open milestone due within 14 days or overdue, with its preceptee and preceptor."""
     m = EnrolmentMilestone
     running = sa.or_(
         Enrolment.status == EnrolmentStatus.active,
@@ -66,21 +66,20 @@ def milestones_due() -> sa.Select:
                 sa.or_(m.is_after_completion.is_(True), Enrolment.completed_on > ON)),
         sa.and_(Enrolment.status == EnrolmentStatus.withdrawn, Enrolment.withdrawn_on > ON),
     )
-    due = (
+    return (
         sa.select(m.id.label("item_id"), m.due_on.label("due_on"), due_stage().label("stage"),
                   Enrolment.practitioner_id, Enrolment.preceptor_id)
         .join(Enrolment, Enrolment.id == m.enrolment_id)
         .where(sa.or_(m.completed_on.is_(None), m.completed_on > ON), m.is_required.is_(True),
                m.due_on <= day_param("first_notice_on"), running, ~paused_on())
-        .subquery("milestones_due")
     )
-    return sa.union_all(
-        sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.practitioner_id.label("user_id")),
-        sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.preceptor_id.label("user_id")),
-    ).subquery("milestone_rows").select()
 
 
-def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+def recipients(due: sa.Subquery) -> sa.Select:
+    return one_each(due, "practitioner_id", "preceptor_id")
+
+
+def describe(rows: Sequence[ReminderItem]) -> dict[tuple, ReminderText]:
     found = {
         milestone.id: (milestone, enrolment, title, preceptee)
         for milestone, enrolment, title, preceptee in db.session.execute(
@@ -119,4 +118,5 @@ def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
 
 SOURCE = Source(kind=ReminderKind.milestone, label="Milestone",
                 hint="Preceptorship reviews due in 14 days, 3 days, today, then weekly while overdue.",
-                due=milestones_due, describe=describe, params=params)
+                due=milestones_due, recipients=recipients, describe=describe, params=params,
+                several="{n} preceptorship reviews are due or overdue")

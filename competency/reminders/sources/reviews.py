@@ -13,29 +13,29 @@ import sqlalchemy as sa
 from competency.accounts.models import User
 from competency.extensions import db
 from competency.progression.models import Apprenticeship, ApprenticeshipStatus, ProgressReview
-from competency.reminders.models import PlannedReminder, ReminderKind
-from competency.reminders.sources.base import ON, ReminderText, Source, day_param, link_to, long_date, possessive, when
+from competency.reminders.models import ReminderItem, ReminderKind
+from competency.reminders.sources.base import (ON, ReminderText, Source, day_param, link_to, long_date, one_each,
+                                               possessive, when)
 from competency.reminders.sources.milestones import due_stage, params
 
 
 def reviews_due() -> sa.Select:
     r = ProgressReview
-    due = (
+    return (
         sa.select(r.id.label("item_id"), r.due_on.label("due_on"), due_stage(r.due_on).label("stage"),
                   Apprenticeship.user_id, Apprenticeship.created_by_id)
         .join(Apprenticeship, Apprenticeship.id == r.apprenticeship_id)
         .where(sa.or_(r.held_on.is_(None), r.held_on > ON), r.due_on <= day_param("first_notice_on"),
                Apprenticeship.status == ApprenticeshipStatus.active, Apprenticeship.start_on <= ON)
-        .subquery("reviews_due")
     )
-    return sa.union_all(
-        sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.user_id.label("user_id")),
-        sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.created_by_id.label("user_id"))
-        .where(due.c.created_by_id.is_not(None)),
-    ).subquery("review_rows").select()
 
 
-def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+def recipients(due: sa.Subquery) -> sa.Select:
+    """The apprentice and the lead who started the apprenticeship."""
+    return one_each(due, "user_id", "created_by_id")
+
+
+def describe(rows: Sequence[ReminderItem]) -> dict[tuple, ReminderText]:
     found = {
         review.id: (review, apprenticeship, name)
         for review, apprenticeship, name in db.session.execute(
@@ -76,4 +76,5 @@ def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
 
 SOURCE = Source(kind=ReminderKind.progress_review, label="Apprenticeship review",
                 hint="Apprenticeship progress reviews due in 14 days, 3 days, today, then weekly while overdue.",
-                due=reviews_due, describe=describe, params=params)
+                due=reviews_due, recipients=recipients, describe=describe, params=params,
+                several="{n} apprenticeship progress reviews are due or overdue")

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from competency.extensions import db
 from competency.passport.models import ShareLink
-from competency.reminders.models import PlannedReminder, ReminderKind
+from competency.reminders.models import ReminderItem, ReminderKind
 from competency.reminders.sources.base import ON, ReminderText, Source, day_param, link_to, long_date, when
 
 NOTICE_DAYS = 7
@@ -26,11 +26,15 @@ def shares_due() -> sa.Select:
     s = ShareLink
     return sa.select(
         s.id.label("item_id"), s.expires_on.label("due_on"),
-        sa.literal(f"expiring-{NOTICE_DAYS}", sa.String).label("stage"), s.holder_id.label("user_id"),
+        sa.literal(f"expiring-{NOTICE_DAYS}", sa.String).label("stage"), s.holder_id,
     ).where(s.revoked_at.is_(None), s.expires_on > ON, s.expires_on <= day_param("notice_until"))
 
 
-def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+def recipients(due: sa.Subquery) -> sa.Select:
+    return sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.holder_id.label("user_id"))
+
+
+def describe(rows: Sequence[ReminderItem]) -> dict[tuple, ReminderText]:
     shares = {share.id: share for share in db.session.scalars(
         sa.select(ShareLink).where(ShareLink.id.in_({row.item_id for row in rows})))}
     texts = {}
@@ -50,4 +54,5 @@ def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
 
 SOURCE = Source(kind=ReminderKind.share_expiring, label="Share link",
                 hint="Passport share links that stop working within 7 days.",
-                due=shares_due, describe=describe, params=params)
+                due=shares_due, recipients=recipients, describe=describe, params=params,
+                several="{n} of your passport share links expire soon", list_endpoint="passport.shares")

@@ -3,6 +3,14 @@
 A request made on day C is due a decision reminder on C + 7 (stage ``waiting-7``,
 to the assessor) and escalates on C + 21 (stage ``waiting-21``, to every active
 lead of the organisation where it was made). Each fires once per request.
+
+Both are planned by day (``Source.by_day``): which requests were made on day C, by whom
+and to whom never changes (``created_at`` is set when the request is made; a returned
+request comes back as a new request), and a decided request is never reopened. So once a
+day's requests have been planned at a stage, that day needs no more looking at, however
+long its requests then wait, and planning reads only the requests made on days after the
+last one it planned (``ix_signoff_request_created_at``). Days that have not ended yet are
+never planned (``day_began``), so a day cannot gain a request after it was planned.
 """
 from __future__ import annotations
 
@@ -14,8 +22,8 @@ import sqlalchemy as sa
 from competency.accounts.models import Membership, Role, User
 from competency.extensions import db
 from competency.frameworks.models import Capability
-from competency.reminders.models import PlannedReminder, ReminderKind
-from competency.reminders.sources.base import ReminderText, Source, long_date, possessive
+from competency.reminders.models import ReminderItem, ReminderKind
+from competency.reminders.sources.base import ByDay, ReminderText, Source, long_date, possessive
 from competency.reminders.sqldates import add_days, date_of
 from competency.signoff.models import RequestState, SignOffRequest
 from competency.signoff.notifications import request_path
@@ -54,14 +62,23 @@ def _was_open(request: SignOffRequest, on: date) -> bool:
                                                       and request.closed_at >= _midnight_after(on))
 
 
+def _made_on_a_finished_day():
+    """Made before today (UTC) began: planning a day ahead never plans a day still being filled."""
+    return SignOffRequest.created_at < sa.bindparam("day_began", type_=SignOffRequest.__table__.c.created_at.type)
+
+
 def waiting_due() -> sa.Select:
     r = SignOffRequest
     return sa.select(
         r.id.label("item_id"),
         add_days(date_of(r.created_at), ASSESSOR_AFTER_DAYS).label("due_on"),
         sa.literal(f"waiting-{ASSESSOR_AFTER_DAYS}", sa.String).label("stage"),
-        r.assessor_id.label("user_id"),
-    ).where(_open_on(), _made_before("waiting_since"))
+        r.assessor_id,
+    ).where(_open_on(), _made_before("waiting_since"), _made_on_a_finished_day())
+
+
+def waiting_recipients(due: sa.Subquery) -> sa.Select:
+    return sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.assessor_id.label("user_id"))
 
 
 def escalation_due() -> sa.Select:
@@ -70,14 +87,18 @@ def escalation_due() -> sa.Select:
         r.id.label("item_id"),
         add_days(date_of(r.created_at), ESCALATE_AFTER_DAYS).label("due_on"),
         sa.literal(f"waiting-{ESCALATE_AFTER_DAYS}", sa.String).label("stage"),
-        Membership.user_id.label("user_id"),
-    ).join(Membership, sa.and_(
-        Membership.organisation_id == r.organisation_id, Membership.role == Role.lead,
-        Membership.is_active.is_(True), Membership.user_id != r.practitioner_id,
-    )).where(_open_on(), _made_before("escalating_since"))
+        r.organisation_id, r.practitioner_id,
+    ).where(_open_on(), _made_before("escalating_since"), _made_on_a_finished_day())
 
 
-def _requests(rows: Sequence[PlannedReminder]) -> dict[int, tuple]:
+def escalation_recipients(due: sa.Subquery) -> sa.Select:
+    """Every active lead of the organisation where the request was made, other than its practitioner."""
+    return sa.select(due.c.item_id, due.c.due_on, due.c.stage, Membership.user_id.label("user_id")).join(
+        Membership, sa.and_(Membership.organisation_id == due.c.organisation_id, Membership.role == Role.lead,
+                            Membership.is_active.is_(True), Membership.user_id != due.c.practitioner_id))
+
+
+def _requests(rows: Sequence[ReminderItem]) -> dict[int, tuple]:
     """Request id -> (request, practitioner name, assessor name, capability code), in one query."""
     practitioner = sa.orm.aliased(User)
     assessor = sa.orm.aliased(User)
@@ -96,7 +117,7 @@ def _request_link(request: SignOffRequest) -> str:
     return request_path(request)
 
 
-def describe_waiting(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+def describe_waiting(rows: Sequence[ReminderItem]) -> dict[tuple, ReminderText]:
     found = _requests(rows)
     texts = {}
     for row in rows:
@@ -115,7 +136,7 @@ def describe_waiting(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]
     return texts
 
 
-def describe_escalation(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+def describe_escalation(rows: Sequence[ReminderItem]) -> dict[tuple, ReminderText]:
     found = _requests(rows)
     texts = {}
     for row in rows:
@@ -138,8 +159,13 @@ def describe_escalation(rows: Sequence[PlannedReminder]) -> dict[int, ReminderTe
 SOURCES = [
     Source(kind=ReminderKind.signoff_waiting, label="Sign-off waiting",
            hint="A request has waited more than 7 days for the assessor's decision.",
-           due=waiting_due, describe=describe_waiting, params=waiting_params),
+           due=waiting_due, recipients=waiting_recipients, describe=describe_waiting, params=waiting_params,
+           by_day=ByDay(f"waiting-{ASSESSOR_AFTER_DAYS}", SignOffRequest.created_at, ASSESSOR_AFTER_DAYS),
+           several="{n} sign-off requests are waiting for your decision", list_endpoint="review.queue"),
     Source(kind=ReminderKind.escalation, label="Escalation",
            hint="A request has waited more than 21 days; its organisation's leads are told.",
-           due=escalation_due, describe=describe_escalation, params=escalation_params),
+           due=escalation_due, recipients=escalation_recipients, describe=describe_escalation,
+           params=escalation_params,
+           by_day=ByDay(f"waiting-{ESCALATE_AFTER_DAYS}", SignOffRequest.created_at, ESCALATE_AFTER_DAYS),
+           several="{n} sign-off requests have waited 3 weeks"),
 ]

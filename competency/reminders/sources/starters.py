@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from competency.accounts.models import Employment, Membership, Organisation, Role, User
 from competency.extensions import db
 from competency.preceptorship.starters import ENROL_WITHIN_DAYS, not_enrolled_within_60_days
-from competency.reminders.models import PlannedReminder, ReminderKind
+from competency.reminders.models import ReminderItem, ReminderKind
 from competency.reminders.sources.base import ON, ReminderText, Source, link_to, long_date
 from competency.reminders.sqldates import add_days, days_between, weekly_stage
 
@@ -23,16 +23,22 @@ from competency.reminders.sqldates import add_days, days_between, weekly_stage
 def starters_due() -> sa.Select:
     starters = not_enrolled_within_60_days(ON).subquery("starters")
     due = add_days(starters.c.start_on, ENROL_WITHIN_DAYS)
+    return sa.select(starters.c.employment_id.label("item_id"), due.label("due_on"),
+                     weekly_stage("late", days_between(due, ON)).label("stage"),
+                     starters.c.organisation_id, starters.c.user_id.label("starter_id"))
+
+
+def recipients(due: sa.Subquery) -> sa.Select:
+    """Every active lead of the employer (other than the starter)."""
     return (
-        sa.select(starters.c.employment_id.label("item_id"), due.label("due_on"),
-                  weekly_stage("late", days_between(due, ON)).label("stage"), Membership.user_id.label("user_id"))
-        .join(Membership, sa.and_(Membership.organisation_id == starters.c.organisation_id,
+        sa.select(due.c.item_id, due.c.due_on, due.c.stage, Membership.user_id.label("user_id"))
+        .join(Membership, sa.and_(Membership.organisation_id == due.c.organisation_id,
                                   Membership.role == Role.lead, Membership.is_active.is_(True)))
-        .where(Membership.user_id != starters.c.user_id)
+        .where(Membership.user_id != due.c.starter_id)
     )
 
 
-def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+def describe(rows: Sequence[ReminderItem]) -> dict[tuple, ReminderText]:
     found = {
         employment.id: (employment, person, organisation)
         for employment, person, organisation in db.session.execute(
@@ -59,4 +65,5 @@ def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
 
 SOURCE = Source(kind=ReminderKind.not_enrolled, label="Starter not enrolled",
                 hint="Newly registered starters with no preceptorship 60 days after starting, weekly until enrolled.",
-                due=starters_due, describe=describe)
+                due=starters_due, recipients=recipients, describe=describe,
+                several="{n} newly registered starters are not on a preceptorship yet")

@@ -13,29 +13,27 @@ import sqlalchemy as sa
 from competency.accounts.models import User
 from competency.extensions import db
 from competency.preceptorship.models import Enrolment, EnrolmentStatus
-from competency.reminders.models import PlannedReminder, ReminderKind
-from competency.reminders.sources.base import ON, ReminderText, Source, link_to, long_date, possessive, when
+from competency.reminders.models import ReminderItem, ReminderKind
+from competency.reminders.sources.base import ON, ReminderText, Source, link_to, long_date, one_each, possessive, when
 from competency.reminders.sources.milestones import paused_on
 from competency.reminders.sqldates import days_between, weekly_stage
 
 
 def supervision_due() -> sa.Select:
     e = Enrolment
-    due = (
+    return (
         sa.select(e.id.label("item_id"), e.next_supervision_due_on.label("due_on"),
-                  weekly_stage("overdue", days_between(e.next_supervision_due_on, ON))
-                  .label("stage"),
+                  weekly_stage("overdue", days_between(e.next_supervision_due_on, ON)).label("stage"),
                   e.practitioner_id, e.preceptor_id)
         .where(e.status == EnrolmentStatus.active, e.next_supervision_due_on < ON, ~paused_on())
-        .subquery("supervision_due")
     )
-    return sa.union_all(
-        sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.practitioner_id.label("user_id")),
-        sa.select(due.c.item_id, due.c.due_on, due.c.stage, due.c.preceptor_id.label("user_id")),
-    ).subquery("supervision_rows").select()
 
 
-def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
+def recipients(due: sa.Subquery) -> sa.Select:
+    return one_each(due, "practitioner_id", "preceptor_id")
+
+
+def describe(rows: Sequence[ReminderItem]) -> dict[tuple, ReminderText]:
     found = {
         enrolment.id: (enrolment, preceptee)
         for enrolment, preceptee in db.session.execute(
@@ -62,4 +60,5 @@ def describe(rows: Sequence[PlannedReminder]) -> dict[int, ReminderText]:
 
 SOURCE = Source(kind=ReminderKind.supervision, label="Supervision",
                 hint="Supervision sessions overdue under the programme's cadence, weekly.",
-                due=supervision_due, describe=describe)
+                due=supervision_due, recipients=recipients, describe=describe,
+                several="Supervision is overdue on {n} programmes")
