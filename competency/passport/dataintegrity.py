@@ -260,7 +260,7 @@ class PreparedProof:
         return ProofCheck(True, "The signature matches the issuer's key.", None, self.method)
 
 
-class _Memo:
+class LRUMemo:
     """A small thread-safe LRU of answers that are pure functions of their key."""
 
     def __init__(self, size: int) -> None:
@@ -296,8 +296,8 @@ class _Memo:
 # both are pure functions of their keys (the canonical form depends only on the JSON content), so a
 # recruiter re-checking a credential skips canonicalisation. Revocation, dates and whether the key is
 # still listed are decided by the caller every time.
-_prepared = _Memo(1024)
-_checked = _Memo(4096)
+_prepared = LRUMemo(1024)
+_checked = LRUMemo(4096)
 
 
 def forget_proof_checks(document: Any = None) -> None:

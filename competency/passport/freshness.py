@@ -32,7 +32,6 @@ import contextlib
 import contextvars
 import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -43,6 +42,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from competency.db import read_row, utcnow
 from competency.extensions import db
+from competency.passport.dataintegrity import LRUMemo
 from competency.passport.models import IssuerState, StatusList
 from competency.passport.statuslist import Bitstring, LocalStatusList
 
@@ -287,35 +287,9 @@ def consulting() -> Iterator[set]:
         _consulted.reset(token)
 
 
-class _Checks:
-    """Answers of whole checks by (database, base URL, exact JSON, issuer row with its stamp), most recent kept
-    (each holds its credential's JSON, a few tens of kilobytes)."""
-
-    def __init__(self, size: int = 512) -> None:
-        self._items: OrderedDict[tuple, Any] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Any:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, answer: Any) -> None:
-        with self._lock:
-            self._items[key] = answer
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_checks = _Checks()
+# Answers of whole checks by (database, base URL, exact JSON, issuer row with its stamp), most recent
+# kept (each holds its credential's JSON, a few tens of kilobytes).
+_checks = LRUMemo(512)
 
 
 def check_key(digest_hex: str, issuer: OwnIssuer, base_url: str) -> tuple | None:
