@@ -139,3 +139,16 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def signed_in_client(app, email: str):
+    """A test client of ``app`` signed in as ``email`` through the real form (for requests on threads)."""
+    from tests.conftest import csrf_token_from
+    from tests.factories import PASSWORD
+
+    client = app.test_client()
+    page = client.get("/login")
+    response = client.post("/login", data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
+                                           "email": email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client

@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from competency.extensions import db
-from tests.conftest import backend_name, csrf_token_from
-from tests.integration.fault_support import FreshDatabase, app_on, dispose
+from tests.conftest import backend_name
+from tests.integration.fault_support import FreshDatabase, app_on, dispose, signed_in_client
 
 SECTIONS = re.compile(r'<section class="app-report-section".*?</section>', re.S)
 
@@ -35,16 +35,6 @@ def race_app(request, tmp_path):
         database.drop()
 
 
-def _signed_in(app, email: str):
-    from tests.factories import PASSWORD
-
-    client = app.test_client()
-    page = client.get("/login")
-    response = client.post("/login", data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
-                                           "email": email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
-
 
 def test_two_first_viewers_at_once_both_get_the_page_and_one_snapshot_per_section(race_app, monkeypatch):
     from competency.platform.models import PlatformRole
@@ -61,7 +51,7 @@ def test_two_first_viewers_at_once_both_get_the_page_and_one_snapshot_per_sectio
         db.session.commit()
         emails = [world.analyst.email, second.email]
         db.session.remove()
-    clients = [_signed_in(race_app, email) for email in emails]
+    clients = [signed_in_client(race_app, email) for email in emails]
 
     # Both requests must have looked for a snapshot before either writes one (PostgreSQL); on
     # SQLite the second cannot look until the first commits, so the barrier times out there.

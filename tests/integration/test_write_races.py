@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from competency.extensions import db
 from tests.conftest import csrf_token_from
-from tests.integration.fault_support import FreshDatabase, app_on, dispose, wait_until, waiting_on_a_lock
+from tests.integration.fault_support import (FreshDatabase, app_on, dispose, signed_in_client, wait_until,
+                                            waiting_on_a_lock)
 
 pytestmark = pytest.mark.postgres_only
 
@@ -45,16 +46,6 @@ def _seed(app) -> dict:
                 "preceptor": world.preceptor.id, "capability": cap.uuid, "evidence": evidence.id,
                 "token": secret, "credential": credential.id, "registered_cap": world.registered_cap.uuid}
 
-
-def _signed_in_client(app, email: str):
-    from tests.factories import PASSWORD
-
-    client = app.test_client()
-    page = client.get("/login")
-    response = client.post("/login", data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
-                                           "email": email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def _at_once(*calls):
@@ -158,7 +149,7 @@ def test_a_double_submitted_evidence_form_makes_one_item(pg_app):
 
     ids = _seed(pg_app)
     for round_number in range(3):
-        first, second = (_signed_in_client(pg_app, ids["email"]) for _ in range(2))
+        first, second = (signed_in_client(pg_app, ids["email"]) for _ in range(2))
         page = first.get("/evidence/new").get_data(as_text=True)
         once = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
         title = f"Double-clicked reflection {round_number}"
@@ -180,7 +171,7 @@ def test_a_double_submitted_share_form_makes_one_link_and_shows_it_to_both(pg_ap
     from competency.passport.models import ShareLink
 
     ids = _seed(pg_app)
-    first, second = (_signed_in_client(pg_app, ids["email"]) for _ in range(2))
+    first, second = (signed_in_client(pg_app, ids["email"]) for _ in range(2))
     page = first.get("/passport/shares/new").get_data(as_text=True)
     once = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
 
